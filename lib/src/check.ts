@@ -1,0 +1,62 @@
+/**
+ * Checks that notebooks use to verify the lectures' numbers: a failing check throws, so the cell
+ * fails and the headless runner fails the notebook. Serves every lecture.
+ */
+
+/** Tolerances for `checkClose`: |a − b| ≤ atol + rtol·|b|, element-wise. */
+export interface CloseOptions {
+  /** Absolute tolerance (default 1e-6). */
+  atol?: number;
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+}
+
+/** A check that did not hold: the message names what was checked, what came out and what was expected. */
+export class CheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckError";
+  }
+}
+
+type Nested = number | ArrayLike<number> | Nested[];
+
+function flatten(x: Nested): { values: number[]; shape: number[] } {
+  if (typeof x === "number") return { values: [x], shape: [] };
+  const items = Array.from(x as ArrayLike<Nested>);
+  const parts = items.map(flatten);
+  const inner = parts[0]?.shape ?? [];
+  for (const p of parts) {
+    if (p.shape.join() !== inner.join()) throw new CheckError(`ragged array: rows of shapes [${inner}] and [${p.shape}]`);
+  }
+  return { values: parts.flatMap((p) => p.values), shape: [items.length, ...inner] };
+}
+
+/** Throws a CheckError with `message` unless `condition` holds; prints "✓ message" when it does. */
+export function check(condition: boolean, message: string): void {
+  if (!condition) throw new CheckError(`check failed: ${message}`);
+  console.log(`✓ ${message}`);
+}
+
+/**
+ * Checks that `actual` equals `expected` within tolerance (numbers or nested arrays of the same shape),
+ * prints "✓ label" when it does, and otherwise throws a CheckError that shows both values.
+ */
+export function checkClose(actual: Nested, expected: Nested, label: string, options: CloseOptions = {}): void {
+  const { atol = 1e-6, rtol = 1e-5 } = options;
+  const a = flatten(actual);
+  const e = flatten(expected);
+  if (a.shape.join() !== e.shape.join()) {
+    throw new CheckError(`check failed: ${label}: shape [${a.shape}] where [${e.shape}] was expected`);
+  }
+  a.values.forEach((v, i) => {
+    const w = e.values[i]!;
+    if (!(Math.abs(v - w) <= atol + rtol * Math.abs(w))) {
+      throw new CheckError(
+        `check failed: ${label}: element ${i} is ${v}, expected ${w} (atol ${atol}, rtol ${rtol})\n` +
+          `  actual:   ${JSON.stringify(a.values)}\n  expected: ${JSON.stringify(e.values)}`,
+      );
+    }
+  });
+  console.log(`✓ ${label}`);
+}

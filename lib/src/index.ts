@@ -1,0 +1,5 @@
+/**
+ * reti: the course's shared typed library (Italian "reti" = networks).
+ * Import it by name from any notebook: `import { show, seed } from "reti"`.
+ */
+export * from "./check";
