@@ -3,3 +3,4 @@
  * Import it by name from any notebook: `import { show, seed } from "reti"`.
  */
 export * from "./check";
+export * from "./random";
