@@ -1,0 +1,131 @@
+/**
+ * Activation functions (funzioni di attivazione) and their derivatives, from scratch on plain numbers
+ * and Float64Arrays. Lecture: neurons and layers (000), MLP and common activations (001),
+ * activation functions for hidden and output layers (003).
+ */
+
+/** The activations the lib knows by name; every one but "softmax" acts element-wise. */
+export type ActivationName = "linear" | "step" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "elu" | "softmax";
+
+/** An element-wise activation a: R → R with its derivative a′. Lecture: activation functions (003). */
+export interface Activation {
+  /** Its name, as used by `activation(name)` and the dense layer. */
+  readonly name: Exclude<ActivationName, "softmax">;
+  /** a(z). */
+  f(z: number): number;
+  /** a′(z), the derivative with respect to z (the step's is 0 everywhere it exists). */
+  df(z: number): number;
+}
+
+/** Identity a(z) = z, the output activation for regression. Lecture: output layer (003). */
+export const linear: Activation = { name: "linear", f: (z) => z, df: () => 1 };
+
+/** Step (threshold) a(z) = 1 if z ≥ 0 else 0, derivative 0 (undefined at 0). Lecture: perceptron (001), threshold linear unit (003). */
+export const step: Activation = { name: "step", f: (z) => (z >= 0 ? 1 : 0), df: () => 0 };
+
+/** Logistic sigmoid σ(z) = 1 / (1 + e^(−z)), computed without overflow; σ′ = σ(1 − σ). Lecture: toy network (000). */
+export const sigmoid: Activation = {
+  name: "sigmoid",
+  f: sigmoidValue,
+  df: (z) => {
+    const s = sigmoidValue(z);
+    return s * (1 - s);
+  },
+};
+
+function sigmoidValue(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** Hyperbolic tangent, tanh′ = 1 − tanh². Lecture: activations (001, 003). */
+export const tanh: Activation = {
+  name: "tanh",
+  f: Math.tanh,
+  df: (z) => {
+    const t = Math.tanh(z);
+    return 1 - t * t;
+  },
+};
+
+/** Rectified linear unit max(0, z); derivative 1 for z > 0, else 0. Lecture: ReLU (003). */
+export const relu: Activation = { name: "relu", f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) };
+
+/** Leaky ReLU: z for z > 0, αz otherwise (α = 0.01 by default). Lecture: ReLU alternatives (003). */
+export function leakyRelu(alpha = 0.01): Activation {
+  return { name: "leakyRelu", f: (z) => (z > 0 ? z : alpha * z), df: (z) => (z > 0 ? 1 : alpha) };
+}
+
+/** ELU: z for z > 0, α(e^z − 1) otherwise (α = 1 by default). Lecture: ReLU alternatives (003). */
+export function elu(alpha = 1): Activation {
+  return {
+    name: "elu",
+    f: (z) => (z > 0 ? z : alpha * Math.expm1(z)),
+    df: (z) => (z > 0 ? 1 : alpha * Math.exp(z)),
+  };
+}
+
+const elementwise: Record<Exclude<ActivationName, "softmax">, Activation> = {
+  linear,
+  step,
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu: leakyRelu(),
+  elu: elu(),
+};
+
+/** The element-wise activation called `name` (leaky ReLU with α = 0.01, ELU with α = 1). Lecture: activations (003). */
+export function activation(name: Exclude<ActivationName, "softmax">): Activation {
+  const a = elementwise[name];
+  if (!a) {
+    throw new Error(`unknown activation "${name}": use one of ${Object.keys(elementwise).join(", ")} (or "softmax" on a whole vector)`);
+  }
+  return a;
+}
+
+/**
+ * Softmax σ(z)_i = e^(z_i) / Σ_j e^(z_j): the logits z become probabilities (each in (0, 1), summing
+ * to 1). Numerically stable: the largest logit is subtracted first, which leaves the result unchanged.
+ * Lecture: softmax layer and logits (000), output layer (003).
+ */
+export function softmax(z: ArrayLike<number>): Float64Array {
+  if (z.length === 0) throw new Error("softmax of an empty vector: give at least one logit");
+  let max = -Infinity;
+  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i]!);
+  const out = new Float64Array(z.length);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) {
+    out[i] = Math.exp(z[i]! - max);
+    sum += out[i]!;
+  }
+  for (let i = 0; i < z.length; i++) out[i]! /= sum;
+  return out;
+}
+
+/**
+ * The softmax's derivative, its Jacobian ∂σ_i/∂z_j = σ_i(δ_ij − σ_j), as an n×n row-major
+ * Float64Array (row i, column j at [i·n + j]). Lecture: softmax layer (000, 003).
+ */
+export function softmaxJacobian(z: ArrayLike<number>): Float64Array {
+  const s = softmax(z);
+  const n = s.length;
+  const J = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) J[i * n + j] = s[i]! * ((i === j ? 1 : 0) - s[j]!);
+  }
+  return J;
+}
+
+/**
+ * Applies the activation called `name` to a whole pre-activation vector z: element-wise for all but
+ * "softmax", which acts on the vector. Returns a new Float64Array. Lecture: a layer σ(Wx + b) (000).
+ */
+export function activate(name: ActivationName, z: ArrayLike<number>): Float64Array {
+  if (name === "softmax") return softmax(z);
+  const a = activation(name);
+  const out = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) out[i] = a.f(z[i]!);
+  return out;
+}
