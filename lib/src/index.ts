@@ -4,3 +4,6 @@
  */
 export * from "./check";
 export * from "./random";
+export * from "./activations";
+export * from "./perceptron";
+export * from "./hebb";
