@@ -7,3 +7,4 @@ export * from "./random";
 export * from "./activations";
 export * from "./perceptron";
 export * from "./hebb";
+export * from "./data";
