@@ -8,3 +8,4 @@ export * from "./activations";
 export * from "./perceptron";
 export * from "./hebb";
 export * from "./data";
+export * from "./tf";

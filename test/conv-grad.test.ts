@@ -1,0 +1,179 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend, tf } from "../lib/src/tf";
+
+type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
+
+const cases: Case[] = [
+  { name: "3×3 stride 1 same", x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: "same" },
+  { name: "3×2 stride 2 valid (unused last rows)", x: [2, 9, 8, 2], filter: [3, 2, 2, 3], strides: [2, 2], pad: "valid" },
+  { name: "4×3 strides 2×3 same", x: [3, 10, 11, 2], filter: [4, 3, 2, 5], strides: [2, 3], pad: "same" },
+  { name: "5×5 stride 2 explicit pads", x: [2, 9, 10, 1], filter: [5, 5, 1, 2], strides: [2, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { name: "2×2 stride 3×2 pad 1 (the lecture's example)", x: [1, 3, 3, 1], filter: [2, 2, 1, 1], strides: [3, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: "LeNet conv1 (5×5, same, batch 64)", x: [64, 28, 28, 1], filter: [5, 5, 1, 6], strides: [1, 1], pad: "same" },
+  { name: "LeNet conv2 (5×5, valid, batch 64)", x: [64, 14, 14, 6], filter: [5, 5, 6, 16], strides: [1, 1], pad: "valid" },
+];
+
+/** Deterministic values in [−1, 1) (a fixed LCG), so cpu and wasm see the same inputs. */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function inputsOf(c: Case) {
+  const x = tf.tensor4d(values(tf.util.sizeFromShape(c.x), 1), c.x);
+  const w = tf.tensor4d(values(tf.util.sizeFromShape(c.filter), 2), c.filter);
+  const yShape = tf.conv2d(x, w, c.strides, c.pad).shape;
+  const dy = tf.tensor4d(values(tf.util.sizeFromShape(yShape), 3), yShape);
+  return { x, w, dy };
+}
+
+/** ∂/∂x and ∂/∂w of Σ conv2d(x, w) ⊙ dy, i.e. the backprop kernels applied to dy, on the active backend. */
+function grads(c: Case): { dx: Float32Array; dw: Float32Array } {
+  return tf.tidy(() => {
+    const { x, w, dy } = inputsOf(c);
+    const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, c.pad).mul(dy).sum())([x, w]);
+    return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
+  });
+}
+
+function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
+  }
+  return err / scale;
+}
+
+describe("wasm Conv2DBackpropFilter and Conv2DBackpropInput", () => {
+  const reference = new Map<string, { dx: Float32Array; dw: Float32Array }>();
+  beforeAll(async () => {
+    await initBackend("cpu");
+    for (const c of cases) reference.set(c.name, grads(c));
+    await initBackend("wasm");
+  });
+
+  for (const c of cases) {
+    it(`match the cpu backend: ${c.name}`, () => {
+      const ref = reference.get(c.name)!;
+      const got = grads(c);
+      expect(got.dw.length).toBe(tf.util.sizeFromShape(c.filter));
+      expect(maxRelError(got.dw, ref.dw)).toBeLessThan(1e-5);
+      expect(maxRelError(got.dx, ref.dx)).toBeLessThan(1e-5);
+    });
+  }
+
+  for (const c of cases.slice(0, 5)) {
+    it(`match centred finite differences: ${c.name}`, () => {
+      // L(w) = ½ Σ conv2d(x, w)² is quadratic in w, so the centred difference has no truncation error:
+      // what is left is float32 rounding of the forward pass. Every filter entry is checked.
+      const { x, w } = inputsOf(c);
+      const loss = (filter: tf.Tensor4D): number => {
+        const y = tf.tidy(() => tf.conv2d(x, filter, c.strides, c.pad).dataSync());
+        let s = 0;
+        for (const v of y) s += v * v;
+        return s / 2;
+      };
+      const dw = tf.tidy(() => tf.grad((b: tf.Tensor4D) => tf.conv2d(x, b, c.strides, c.pad).square().sum().div(2))(w).dataSync());
+      const base = w.dataSync();
+      const eps = 1e-2;
+      const numeric = new Float64Array(base.length);
+      for (let i = 0; i < base.length; i++) {
+        const plus = Float32Array.from(base);
+        const minus = Float32Array.from(base);
+        plus[i]! += eps;
+        minus[i]! -= eps;
+        numeric[i] = (loss(tf.tensor4d(plus, c.filter)) - loss(tf.tensor4d(minus, c.filter))) / (2 * eps);
+      }
+      expect(maxRelError(dw, numeric)).toBeLessThan(2e-4);
+      tf.dispose([x, w]);
+    });
+  }
+
+  it("leaks no tensors or wasm memory across training steps", () => {
+    const c = cases[6]!;
+    grads(c);
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) grads(c);
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+  });
+});
+
+describe("wasm UnsortedSegmentSum", () => {
+  it("matches the cpu backend, with repeated, missing and out-of-range ids", async () => {
+    const x = values(6 * 4, 7);
+    const ids = [2, 0, 2, -1, 5, 2];
+    const run = () =>
+      tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d(x, [6, 4]), tf.tensor1d(ids, "int32"), 4).arraySync());
+    const runInt = () =>
+      tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32"), tf.tensor1d([1, 1, 0], "int32"), 3).arraySync());
+    await initBackend("cpu");
+    const [ref, refInt] = [run(), runInt()];
+    await initBackend("wasm");
+    const got = run();
+    expect(got.flat().length).toBe(16);
+    got.flat().forEach((v, i) => expect(v).toBeCloseTo(ref.flat()[i]!, 6));
+    expect(got[1]).toEqual([0, 0, 0, 0]);
+    expect(runInt()).toEqual(refInt);
+    expect(refInt).toEqual([[5, 6], [4, 6], [0, 0]]);
+  });
+
+  it("gives embedding (gather) gradients on wasm", async () => {
+    await initBackend("wasm");
+    const table = tf.variable(tf.zeros([5, 3]));
+    const { grads } = tf.variableGrads(() => tf.gather(table, tf.tensor1d([1, 3, 1, 4], "int32")).mul(tf.tensor1d([1, 2, 3])).sum());
+    expect(grads[table.name]!.arraySync()).toEqual([[0, 0, 0], [2, 4, 6], [0, 0, 0], [1, 2, 3], [1, 2, 3]]);
+  });
+});
+
+describe("a small CNN on wasm", () => {
+  it("gets gradients through conv2d for every variable, and a few steps reduce the loss", async () => {
+    await initBackend("wasm");
+    const seed = 7;
+    const xs = tf.randomNormal([32, 12, 12, 1], 0, 1, "float32", seed);
+    const labels = tf.oneHot(tf.tensor1d(values(32, 11).map((v) => (v > 0 ? 1 : 0)), "int32"), 2);
+    // A learnable rule: the label is whether the image's top half is brighter than its bottom half.
+    const ys = tf.tidy(() => {
+      const top = xs.slice([0, 0, 0, 0], [32, 6, 12, 1]).sum([1, 2, 3]);
+      const bottom = xs.slice([0, 6, 0, 0], [32, 6, 12, 1]).sum([1, 2, 3]);
+      return tf.oneHot(top.greater(bottom).cast("int32"), 2);
+    });
+    labels.dispose();
+    const k1 = tf.variable(tf.randomNormal([3, 3, 1, 4], 0, 0.3, "float32", seed + 1));
+    const k2 = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 0.3, "float32", seed + 2));
+    const dense = tf.variable(tf.randomNormal([3 * 3 * 8, 2], 0, 0.1, "float32", seed + 3));
+    const loss = () =>
+      tf.tidy(() => {
+        const h1 = tf.maxPool(tf.relu(tf.conv2d(xs, k1, 1, "same")), 2, 2, "valid");
+        const h2 = tf.maxPool(tf.relu(tf.conv2d(h1, k2, 1, "same")), 2, 2, "valid");
+        return tf.losses.softmaxCrossEntropy(ys, h2.reshape([32, -1]).matMul(dense)) as tf.Scalar;
+      });
+    const first = tf.variableGrads(loss);
+    for (const v of [k1, k2, dense]) {
+      const norm = first.grads[v.name]!.norm().dataSync()[0]!;
+      expect(norm).toBeGreaterThan(1e-4);
+      expect(Number.isFinite(norm)).toBe(true);
+    }
+    const initial = first.value.dataSync()[0]!;
+    const optimizer = tf.train.sgd(0.1);
+    for (let step = 0; step < 30; step++) optimizer.minimize(loss);
+    const final = loss().dataSync()[0]!;
+    expect(final).toBeLessThan(0.8 * initial);
+  });
+});
