@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { andUnit, dataRadius, margin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/perceptron";
+import { andUnit, dataRadius, margin, novikoffBound, orUnit, separableData, ThresholdUnit, trainPerceptron } from "../lib/src/perceptron";
 import { Random } from "../lib/src/random";
 
 const inputs = [
@@ -8,20 +8,6 @@ const inputs = [
   [1, 0],
   [1, 1],
 ];
-
-/** Points uniform in [−1, 1]², labelled by the teacher and kept only outside a band of half-width `gap`. */
-function separable(n: number, teacher: ThresholdUnit, gap: number, random: Random) {
-  const X: number[][] = [];
-  const y: number[] = [];
-  while (X.length < n) {
-    const x = [random.uniform(-1, 1), random.uniform(-1, 1)];
-    const z = teacher.z(x) / Math.hypot(...teacher.w);
-    if (Math.abs(z) < gap) continue;
-    X.push(x);
-    y.push(z >= 0 ? 1 : 0);
-  }
-  return { X, y };
-}
 
 describe("threshold unit", () => {
   it("computes AND and OR by hand-set weights", () => {
@@ -68,7 +54,7 @@ describe("perceptron algorithm", () => {
     const random = new Random(7);
     const teacher = new ThresholdUnit([1, -2], 0.3);
     for (let trial = 0; trial < 5; trial++) {
-      const { X, y } = separable(200, teacher, 0.1, random);
+      const { X, y } = separableData(200, teacher, 0.1, random);
       const R = dataRadius(X);
       const gamma = margin(X, y, teacher);
       expect(gamma).toBeGreaterThan(0);
@@ -103,6 +89,23 @@ describe("perceptron algorithm", () => {
     expect(() => trainPerceptron(inputs, [0, 1])).toThrow(/4 inputs but 2 labels/);
     expect(() => trainPerceptron(inputs, [0, 0, 0, 1], { init: [0, 0] })).toThrow(/pass 3/);
     expect(() => novikoffBound(1, -0.1)).toThrow(/separable/);
+  });
+});
+
+describe("separable data", () => {
+  it("keeps a band of the given half-width empty around the teacher's line", () => {
+    const teacher = new ThresholdUnit([3, 4], -1);
+    const { X, y } = separableData(300, teacher, 0.2, new Random(4));
+    expect(X.length).toBe(300);
+    X.forEach((x, i) => {
+      const d = teacher.z(x) / 5;
+      expect(Math.abs(d)).toBeGreaterThanOrEqual(0.2);
+      expect(y[i]).toBe(d >= 0 ? 1 : 0);
+      expect(Math.max(Math.abs(x[0]!), Math.abs(x[1]!))).toBeLessThanOrEqual(1);
+    });
+    expect(new Set(y).size).toBe(2);
+    expect(margin(X, y, teacher)).toBeGreaterThanOrEqual((0.2 * 5) / Math.hypot(1, 3, 4));
+    expect(() => separableData(10, teacher, 5, new Random(1))).toThrow(/smaller gap/);
   });
 });
 
