@@ -9,3 +9,4 @@ export * from "./perceptron";
 export * from "./hebb";
 export * from "./data";
 export * from "./tf";
+export * from "./mlp";

@@ -1,0 +1,262 @@
+/**
+ * The multilayer perceptron from scratch: a dense layer σ(Wx + b), a network as nested layers, the
+ * forward pass, parameter counting, and the equivalent TensorFlow.js model with the same weights.
+ * Lecture: neurons, layers and the toy sigmoid network (000), MLP (001, 003).
+ */
+import { type ActivationName, activate } from "./activations";
+import { type Random, rng } from "./random";
+import { tf } from "./tf";
+
+/**
+ * A dense (fully connected) layer a = σ(Wx + b). Data layout, kept simple for hand-written backprop:
+ * `W` is a Float64Array of shape units×inputs in row-major order, so W[i·inputs + j] is the weight from
+ * input j to neuron i (row i of W is neuron i's weight vector, as the lecture writes W); `b` has one
+ * bias per neuron. Lecture: a layer σ(Wx + b) (000).
+ */
+export class Dense {
+  /** Number of inputs (columns of W). */
+  readonly inputs: number;
+  /** Number of neurons (rows of W). */
+  readonly units: number;
+  /** Weights, units×inputs, row-major: W[i·inputs + j]. */
+  readonly W: Float64Array;
+  /** Biases, one per neuron. */
+  readonly b: Float64Array;
+  /** The activation σ applied to Wx + b. */
+  readonly activation: ActivationName;
+
+  /** A layer with the given weights (units×inputs row-major) and biases; zeros when omitted. */
+  constructor(inputs: number, units: number, activation: ActivationName = "linear", W?: ArrayLike<number>, b?: ArrayLike<number>) {
+    if (!(Number.isInteger(inputs) && inputs > 0 && Number.isInteger(units) && units > 0)) {
+      throw new Error(`Dense(${inputs}, ${units}): inputs and units must be positive integers`);
+    }
+    if (W !== undefined && W.length !== units * inputs) {
+      throw new Error(`Dense: W has ${W.length} entries, a ${units}×${inputs} layer needs ${units * inputs} (row-major, one row per neuron)`);
+    }
+    if (b !== undefined && b.length !== units) throw new Error(`Dense: b has ${b.length} entries, the layer has ${units} neurons`);
+    this.inputs = inputs;
+    this.units = units;
+    this.activation = activation;
+    this.W = W === undefined ? new Float64Array(units * inputs) : Float64Array.from(W);
+    this.b = b === undefined ? new Float64Array(units) : Float64Array.from(b);
+  }
+
+  /** A layer from W written as rows (one per neuron, as in the lecture) and b. Lecture: toy network (000). */
+  static fromRows(W: ArrayLike<number>[], b: ArrayLike<number>, activation: ActivationName = "linear"): Dense {
+    if (W.length === 0) throw new Error("Dense.fromRows: W has no rows; give one row per neuron");
+    const inputs = W[0]!.length;
+    W.forEach((row, i) => {
+      if (row.length !== inputs) throw new Error(`Dense.fromRows: row ${i} of W has ${row.length} entries, row 0 has ${inputs}`);
+    });
+    return new Dense(inputs, W.length, activation, W.flatMap((row) => Array.from(row)), b);
+  }
+
+  /**
+   * A layer with Glorot-uniform weights U(−√(6/(in+out)), √(6/(in+out))) (the default of TensorFlow.js's
+   * dense layer) and zero biases, drawn from `random` (the lib's seeded generator by default).
+   */
+  static random(inputs: number, units: number, activation: ActivationName = "linear", random: Random = rng()): Dense {
+    const limit = Math.sqrt(6 / (inputs + units));
+    const W = Float64Array.from({ length: units * inputs }, () => random.uniform(-limit, limit));
+    return new Dense(inputs, units, activation, W);
+  }
+
+  /** The pre-activation z = Wx + b (the logits, for a softmax layer). */
+  preActivation(x: ArrayLike<number>): Float64Array {
+    if (x.length !== this.inputs) {
+      throw new Error(`Dense: input has ${x.length} components, the layer takes ${this.inputs}`);
+    }
+    const z = Float64Array.from(this.b);
+    for (let i = 0; i < this.units; i++) {
+      const row = i * this.inputs;
+      let s = 0;
+      for (let j = 0; j < this.inputs; j++) s += this.W[row + j]! * x[j]!;
+      z[i]! += s;
+    }
+    return z;
+  }
+
+  /** The layer's output a = σ(Wx + b). */
+  forward(x: ArrayLike<number>): Float64Array {
+    return activate(this.activation, this.preActivation(x));
+  }
+
+  /** W as rows, one per neuron (for display). */
+  weightRows(): number[][] {
+    return Array.from({ length: this.units }, (_, i) => Array.from(this.W.subarray(i * this.inputs, (i + 1) * this.inputs)));
+  }
+
+  /** Number of learnable parameters: units·inputs weights + units biases. */
+  get paramCount(): number {
+    return this.units * this.inputs + this.units;
+  }
+}
+
+/**
+ * A feed-forward network as nested layers, f(x) = σ(W^L … σ(W²σ(W¹x + b¹) + b²) … + b^L).
+ * Lecture: matrix operations for all layers (000), multilayer perceptron (001, 003).
+ */
+export class MLP {
+  /** The layers, input side first. */
+  readonly layers: Dense[];
+
+  constructor(layers: Dense[]) {
+    if (layers.length === 0) throw new Error("MLP: give at least one layer");
+    for (let l = 1; l < layers.length; l++) {
+      if (layers[l]!.inputs !== layers[l - 1]!.units) {
+        throw new Error(`MLP: layer ${l} takes ${layers[l]!.inputs} inputs but layer ${l - 1} has ${layers[l - 1]!.units} units`);
+      }
+    }
+    this.layers = layers;
+  }
+
+  /**
+   * A network with layer sizes `sizes` (inputs first, e.g. [3, 4, 2]) and Glorot-uniform weights from
+   * `random`; `activations` has one entry per layer after the input (or one name for all).
+   */
+  static random(sizes: number[], activations: ActivationName | ActivationName[], random: Random = rng()): MLP {
+    if (sizes.length < 2) throw new Error(`MLP.random: sizes [${sizes}] needs at least an input and an output size`);
+    const acts = typeof activations === "string" ? sizes.slice(1).map(() => activations) : activations;
+    if (acts.length !== sizes.length - 1) throw new Error(`MLP.random: ${acts.length} activations for ${sizes.length - 1} layers`);
+    return new MLP(acts.map((a, l) => Dense.random(sizes[l]!, sizes[l + 1]!, a, random)));
+  }
+
+  /** The layer sizes, inputs first. */
+  get sizes(): number[] {
+    return [this.layers[0]!.inputs, ...this.layers.map((l) => l.units)];
+  }
+
+  /** The network's output f(x). */
+  forward(x: ArrayLike<number>): Float64Array {
+    let a = Float64Array.from(x);
+    for (const layer of this.layers) a = layer.forward(a);
+    return a;
+  }
+
+  /** Every layer's output in order: [x, a¹, a², …, a^L] (the input first). */
+  trace(x: ArrayLike<number>): Float64Array[] {
+    const out = [Float64Array.from(x)];
+    for (const layer of this.layers) out.push(layer.forward(out[out.length - 1]!));
+    return out;
+  }
+
+  /** f applied to every row of X. */
+  predict(X: ArrayLike<number>[]): Float64Array[] {
+    return X.map((x) => this.forward(x));
+  }
+
+  /** Number of learnable parameters, summed over the layers. Lecture: 3-4-2 network, 26 parameters (000). */
+  get paramCount(): number {
+    return this.layers.reduce((n, l) => n + l.paramCount, 0);
+  }
+}
+
+/**
+ * The single linear layer equal to `second` after `first` when both are linear: W = W²W¹, b = W²b¹ + b²,
+ * showing that without a non-linearity depth collapses. Lecture: activation functions, W₁W₂x = Wx (000).
+ */
+export function composeLinear(first: Dense, second: Dense): Dense {
+  if (first.activation !== "linear" || second.activation !== "linear") {
+    throw new Error(`composeLinear: the layers use ${first.activation} and ${second.activation}; only linear layers compose into one`);
+  }
+  if (second.inputs !== first.units) throw new Error(`composeLinear: the second layer takes ${second.inputs} inputs, the first gives ${first.units}`);
+  const [n, m, k] = [second.units, first.units, first.inputs];
+  const W = new Float64Array(n * k);
+  const b = Float64Array.from(second.b);
+  for (let i = 0; i < n; i++) {
+    for (let h = 0; h < m; h++) {
+      const w2 = second.W[i * m + h]!;
+      for (let j = 0; j < k; j++) W[i * k + j]! += w2 * first.W[h * k + j]!;
+      b[i]! += w2 * first.b[h]!;
+    }
+  }
+  return new Dense(k, n, "linear", W, b);
+}
+
+/**
+ * Parameters of a dense network with layer sizes `sizes` (inputs first): weights Σ n_l·n_(l+1), biases
+ * Σ n_(l+1). A 3-4-2 network has 20 weights + 6 biases = 26. Lecture: elements of neural networks (000).
+ */
+export function countParams(sizes: number[]): { weights: number; biases: number; total: number } {
+  if (sizes.length < 2 || sizes.some((n) => !(Number.isInteger(n) && n > 0))) {
+    throw new Error(`countParams: sizes [${sizes}] must be at least two positive integers (inputs first)`);
+  }
+  let weights = 0;
+  let biases = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    weights += sizes[l]! * sizes[l + 1]!;
+    biases += sizes[l + 1]!;
+  }
+  return { weights, biases, total: weights + biases };
+}
+
+/** TensorFlow.js's name for each activation a dense layer can carry. */
+const TF_ACTIVATIONS = {
+  linear: "linear",
+  sigmoid: "sigmoid",
+  tanh: "tanh",
+  relu: "relu",
+  elu: "elu",
+  softmax: "softmax",
+} as const;
+
+/**
+ * The TensorFlow.js model equivalent to `net`, with the same weights: one `tf.layers.dense` per layer
+ * (kernel = Wᵀ, of shape inputs×units, as TensorFlow.js stores it; leaky ReLU as a linear dense layer
+ * followed by `tf.layers.leakyReLU({ alpha: 0.01 })`). Create it after `await initBackend()`.
+ * Lecture: MLP (000, 003).
+ */
+export function toTfModel(net: MLP): tf.Sequential {
+  const model = tf.sequential();
+  const weights: tf.Tensor[] = [];
+  net.layers.forEach((layer, l) => {
+    if (layer.activation === "step") {
+      throw new Error(`toTfModel: layer ${l} uses the step activation, which TensorFlow.js layers lack (its gradient is 0): use sigmoid instead`);
+    }
+    const leaky = layer.activation === "leakyRelu";
+    model.add(
+      tf.layers.dense({
+        units: layer.units,
+        activation: leaky ? "linear" : TF_ACTIVATIONS[layer.activation as keyof typeof TF_ACTIVATIONS],
+        ...(l === 0 ? { inputShape: [layer.inputs] } : {}),
+      }),
+    );
+    if (leaky) model.add(tf.layers.leakyReLU({ alpha: 0.01 }));
+    const kernel = new Float32Array(layer.inputs * layer.units);
+    for (let i = 0; i < layer.units; i++) for (let j = 0; j < layer.inputs; j++) kernel[j * layer.units + i] = layer.W[i * layer.inputs + j]!;
+    weights.push(tf.tensor2d(kernel, [layer.inputs, layer.units]), tf.tensor1d(Float32Array.from(layer.b)));
+  });
+  model.setWeights(weights);
+  tf.dispose(weights);
+  return model;
+}
+
+/**
+ * The from-scratch network holding a TensorFlow.js model's weights: each dense layer's kernel
+ * (inputs×units) becomes W (units×inputs). Accepts models made only of dense layers (and leakyReLU
+ * layers right after a linear dense one). Lecture: MLP (000, 003).
+ */
+export function fromTfModel(model: tf.LayersModel): MLP {
+  const layers: Dense[] = [];
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === "LeakyReLU") {
+      const prev = layers.pop();
+      if (prev === undefined || prev.activation !== "linear") throw new Error("fromTfModel: a LeakyReLU layer must follow a linear Dense layer");
+      layers.push(new Dense(prev.inputs, prev.units, "leakyRelu", prev.W, prev.b));
+      continue;
+    }
+    if (cls !== "Dense") throw new Error(`fromTfModel: layer "${layer.name}" is a ${cls}; only Dense (and LeakyReLU) layers have a from-scratch twin here`);
+    const [kernel, bias] = layer.getWeights();
+    if (kernel === undefined || bias === undefined) throw new Error(`fromTfModel: layer "${layer.name}" has no bias; build it with useBias: true`);
+    const [inputs, units] = kernel.shape as [number, number];
+    const k = kernel.dataSync();
+    const W = new Float64Array(units * inputs);
+    for (let i = 0; i < units; i++) for (let j = 0; j < inputs; j++) W[i * inputs + j] = k[j * units + i]!;
+    const act = (layer.getConfig() as { activation?: string }).activation ?? "linear";
+    const name = (Object.keys(TF_ACTIVATIONS) as (keyof typeof TF_ACTIVATIONS)[]).find((n) => TF_ACTIVATIONS[n] === act);
+    if (name === undefined) throw new Error(`fromTfModel: layer "${layer.name}" uses activation "${act}", which has no from-scratch twin in reti`);
+    layers.push(new Dense(inputs, units, name, W, bias.dataSync()));
+  }
+  return new MLP(layers);
+}
