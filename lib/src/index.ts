@@ -9,8 +9,5 @@ export * from "./perceptron";
 export * from "./hebb";
 export * from "./data";
 export * from "./tf";
-export * from "./plot";
-export * from "./png";
-export * from "./display";
 export * from "./mlp";
 export * from "./toy";
