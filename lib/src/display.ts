@@ -1,0 +1,315 @@
+/**
+ * `show(x)`: rich output in a tslab notebook for figures, polars DataFrames, images and markdown,
+ * and a readable text summary anywhere else (plain node, tests, scripts). Serves every lecture.
+ *
+ * A figure is ONE display_data output whose MIME bundle holds the plotly JSON (JupyterLab with a
+ * plotly renderer), HTML that draws it offline (plotly.js embedded once per kernel session, in
+ * JupyterLab and in the classic notebook with require.js) and a one-line text description. tslab's
+ * public display API sends one MIME type per output, so this module writes whole bundles through
+ * tslab's internal `lastWriteDisplayData` (in `tslab/dist/jupyter.js`); test/display.test.ts fails
+ * if that internal changes.
+ */
+import { createHash } from "crypto";
+import { readFileSync } from "fs";
+import { createRequire } from "module";
+import { inspect } from "util";
+import type { Figure, GrayImage } from "./plot";
+import { encodePng, type PngChannels } from "./png";
+
+/** One Jupyter output: MIME type → content, output metadata, and an optional display id. */
+export interface DisplayBundle {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient?: { display_id?: string };
+}
+
+type WriteDisplayData = (bundle: DisplayBundle, update: boolean) => void;
+
+const nodeRequire: NodeRequire = typeof require === "function" ? require : createRequire(`${process.cwd()}/`);
+const TSLAB_JUPYTER = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
+
+/**
+ * The running tslab kernel's `lastWriteDisplayData`, or null outside a kernel. The kernel has loaded
+ * `tslab/dist/jupyter.js` and set the function for the cell being executed; we find that module in
+ * node's module cache (the same instance whichever tslab copy started the kernel).
+ */
+function kernelWriter(): WriteDisplayData | null {
+  for (const [file, mod] of Object.entries(nodeRequire.cache)) {
+    if (!TSLAB_JUPYTER.test(file)) continue;
+    const write = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
+    if (typeof write === "function") return write as WriteDisplayData;
+  }
+  return null;
+}
+
+/** True inside a running tslab kernel cell (rich output goes to the notebook). */
+export function inKernel(): boolean {
+  return kernelWriter() !== null;
+}
+
+/**
+ * Sends one output bundle: to the notebook inside a kernel (as update_display_data when `update`
+ * and the bundle has a display id), else prints its text/plain to stdout. Lecture: all (display).
+ */
+export function displayBundle(bundle: DisplayBundle, update = false): void {
+  const write = kernelWriter();
+  if (write !== null) {
+    write(bundle, update);
+    return;
+  }
+  const text = bundle.data["text/plain"];
+  console.log(typeof text === "string" ? text : `[output: ${Object.keys(bundle.data).join(", ")}]`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
+const EMBEDDED = Symbol.for("reti.display.plotlyEmbedded");
+
+/** Escapes text for an inline <script> (no "</script>", no line separators that break JS strings). */
+function scriptSafe(s: string): string {
+  return s.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/** Escapes text for HTML content and attribute values. Lecture: all (display). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/**
+ * plotly.js from the `plotly.js-dist-min` package as an inline <script> that defines
+ * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
+ * would otherwise hand it to require.js. Works offline. Lecture: all (display).
+ */
+export function plotlyScript(): string {
+  const source = readFileSync(nodeRequire.resolve("plotly.js-dist-min"), "utf8");
+  return (
+    `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n` +
+    `}).call(window, undefined, undefined, undefined);</script>`
+  );
+}
+
+function titleOf(fig: Figure): string | undefined {
+  const t = fig.layout.title;
+  if (typeof t === "string") return t;
+  const text = (t as { text?: unknown } | undefined)?.text;
+  return typeof text === "string" ? text : undefined;
+}
+
+/** A one-line description of a figure, for text-only front ends and logs. Lecture: all (display). */
+export function describeFigure(fig: Figure): string {
+  const types = [...new Set(fig.data.map((t) => t.type ?? "scatter"))].join("/");
+  const names = fig.data.map((t) => t.name).filter((n): n is string => typeof n === "string");
+  const title = titleOf(fig);
+  return (
+    `[figure${fig.name ? ` "${fig.name}"` : ""}${title ? `: ${title}` : ""} — ${fig.data.length} ${types} trace` +
+    `${fig.data.length === 1 ? "" : "s"}${names.length ? ` (${[...new Set(names)].join(", ")})` : ""}]`
+  );
+}
+
+/** Stable element id for a figure: a hash of its spec and its position in the session. */
+function elementId(json: string, counter: number): string {
+  return `reti-fig-${createHash("sha1").update(`${counter}\n${json}`).digest("hex").slice(0, 16)}`;
+}
+
+let figureCounter = 0;
+
+/**
+ * HTML that draws `fig` with plotly.js once `window.Plotly` exists (waiting up to 20 s for a
+ * library loaded by an earlier output). Where scripts do not run, the div shows the description.
+ * With `includePlotly`, the library is embedded first. Lecture: all (display).
+ */
+export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
+  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG });
+  const id = options.id ?? elementId(spec, figureCounter);
+  const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
+  const draw =
+    `<script type="text/javascript">(function () {\n` +
+    `  var spec = ${scriptSafe(spec)};\n` +
+    `  function draw() {\n` +
+    `    var els = document.querySelectorAll('div[id="${id}"]');\n` +
+    `    for (var i = 0; i < els.length; i++) {\n` +
+    `      if (els[i].getAttribute("data-drawn")) continue;\n` +
+    `      els[i].setAttribute("data-drawn", "1"); els[i].textContent = "";\n` +
+    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config);\n` +
+    `    }\n` +
+    `  }\n` +
+    `  if (window.Plotly) { draw(); return; }\n` +
+    `  var tries = 0, timer = setInterval(function () {\n` +
+    `    if (window.Plotly) { clearInterval(timer); draw(); }\n` +
+    `    else if (++tries > 400) { clearInterval(timer); var el = document.getElementById("${id}");\n` +
+    `      if (el) el.textContent = "plotly.js is not loaded in this page: run the notebook from the top (the first figure of a kernel session embeds it).";\n` +
+    `    }\n` +
+    `  }, 50);\n` +
+    `})();</script>`;
+  const div = `<div id="${id}" class="reti-figure" style="width:100%;height:${height}px">${escapeHtml(describeFigure(fig))}</div>`;
+  return `${options.includePlotly ? plotlyScript() : ""}${div}\n${draw}`;
+}
+
+/**
+ * The output bundle of a figure: plotly JSON, HTML (with plotly.js embedded when `embedPlotly`)
+ * and text; metadata `{"reti": {"figure": name}}` when the figure is named. Lecture: all (display).
+ */
+export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {}): DisplayBundle {
+  const html = figureHtml(fig, { includePlotly: options.embedPlotly === true });
+  figureCounter++;
+  return {
+    data: {
+      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG },
+      "text/html": html,
+      "text/plain": describeFigure(fig),
+    },
+    metadata: fig.name === undefined ? {} : { reti: { figure: fig.name } },
+  };
+}
+
+/**
+ * Shows a figure, embedding plotly.js in the first figure output of the kernel session.
+ * `displayId`/`update` make it a live output that later calls replace. Lecture: all (display).
+ */
+export function showFigure(fig: Figure, options: { displayId?: string; update?: boolean } = {}): void {
+  const g = globalThis as Record<symbol, unknown>;
+  const embed = !g[EMBEDDED] && inKernel();
+  const live = options.displayId !== undefined;
+  // A live output is replaced by its updates, so it cannot hold the library: it gets its own output.
+  if (embed && live) displayBundle({ data: { "text/html": plotlyScript() }, metadata: {} });
+  const bundle = figureBundle(fig, { embedPlotly: embed && !live });
+  if (live) bundle.transient = { display_id: options.displayId };
+  displayBundle(bundle, options.update === true);
+  if (embed) g[EMBEDDED] = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images
+
+/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). */
+export interface PixelImage {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+  channels?: PngChannels;
+}
+
+/** Options of `imagePng`. */
+export interface ImageOptions {
+  /** Value range mapped to black…white (default [0, 255] for Uint8Array data, else [0, 1]). */
+  range?: [number, number];
+  /** Integer upscaling factor, nearest neighbour (default: enough to make small images ≥ 112 px). */
+  scale?: number;
+}
+
+/**
+ * Encodes pixel values as a PNG (values clipped to `range`, upscaled by `scale`).
+ * Lecture: CNN (000, 001), MNIST digits and feature maps.
+ */
+export function imagePng(image: PixelImage | GrayImage, options: ImageOptions = {}): Buffer {
+  const channels = ("channels" in image ? image.channels : undefined) ?? 1;
+  const { width, height, data } = image;
+  if (data.length !== width * height * channels) {
+    throw new Error(`image: ${data.length} values for ${width}×${height}×${channels}; expected ${width * height * channels}`);
+  }
+  const [lo, hi] = options.range ?? (data instanceof Uint8Array || data instanceof Uint8ClampedArray ? [0, 255] : [0, 1]);
+  if (!(hi > lo)) throw new Error(`image: range [${lo}, ${hi}] is empty; give [min, max] with max > min`);
+  const scale = options.scale ?? Math.max(1, Math.min(8, Math.ceil(112 / Math.max(width, height))));
+  if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`image: scale must be a positive integer, got ${scale}`);
+  const [w, h] = [width * scale, height * scale];
+  const out = new Uint8Array(w * h * channels);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const src = (Math.floor(y / scale) * width + Math.floor(x / scale)) * channels;
+      for (let c = 0; c < channels; c++) {
+        const v = (Number(data[src + c]) - lo) / (hi - lo);
+        out[(y * w + x) * channels + c] = Math.round(255 * Math.min(1, Math.max(0, Number.isNaN(v) ? 0 : v)));
+      }
+    }
+  }
+  return encodePng(w, h, out, channels);
+}
+
+function isPng(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array && x.length > 8 && x[0] === 0x89 && x[1] === 0x50 && x[2] === 0x4e && x[3] === 0x47;
+}
+
+function pngSize(png: Uint8Array): [number, number] {
+  const b = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  return [b.readUInt32BE(16), b.readUInt32BE(20)];
+}
+
+function pngBundle(png: Uint8Array, caption?: string): DisplayBundle {
+  const [w, h] = pngSize(png);
+  return {
+    data: {
+      "image/png": Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64"),
+      "text/plain": `[image ${w}×${h}${caption ? `: ${caption}` : ""}]`,
+    },
+    metadata: {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables and markdown
+
+/** What `show` needs of a nodejs-polars DataFrame. */
+interface TableLike {
+  height: number;
+  width: number;
+  head(n: number): { toHTML(): string };
+  toString(): string;
+}
+
+function isTable(x: object): x is TableLike {
+  const t = x as Partial<TableLike> & { toHTML?: unknown };
+  return typeof t.toHTML === "function" && typeof t.head === "function" && typeof t.height === "number" && typeof t.width === "number";
+}
+
+const TABLE_ROWS = 50;
+
+function tableBundle(df: TableLike): DisplayBundle {
+  const shown = Math.min(df.height, TABLE_ROWS);
+  const more = df.height > shown ? `, first ${shown} shown` : "";
+  return {
+    data: {
+      "text/html":
+        `<div class="reti-table" style="overflow-x:auto">${df.head(shown).toHTML()}` +
+        `<div style="font-size:smaller;color:#555">${df.height} rows × ${df.width} columns${more}</div></div>`,
+      "text/plain": df.toString(),
+    },
+    metadata: {},
+  };
+}
+
+function isFigure(x: object): x is Figure {
+  const f = x as Partial<Figure>;
+  return Array.isArray(f.data) && typeof f.layout === "object" && f.layout !== null;
+}
+
+function isPixelImage(x: object): x is PixelImage {
+  const p = x as Partial<PixelImage>;
+  return typeof p.width === "number" && typeof p.height === "number" && p.data !== undefined && typeof p.data.length === "number";
+}
+
+/** Anything `show` displays. */
+export type Showable = Figure | PixelImage | GrayImage | Uint8Array | string | object;
+
+/**
+ * Displays `x` in the notebook: a plot Figure (interactive plotly), a nodejs-polars DataFrame
+ * (HTML table, first 50 rows), a PNG file's bytes or a PixelImage (image), a string (markdown), or
+ * anything else (inspected as text). Outside a kernel it prints a text summary. Lecture: all.
+ */
+export function show(x: Showable, options: ImageOptions = {}): void {
+  if (typeof x === "string") {
+    displayBundle({ data: { "text/markdown": x, "text/plain": x }, metadata: {} });
+  } else if (isPng(x)) {
+    displayBundle(pngBundle(x));
+  } else if (typeof x === "object" && x !== null && isFigure(x)) {
+    showFigure(x);
+  } else if (typeof x === "object" && x !== null && isTable(x)) {
+    displayBundle(tableBundle(x));
+  } else if (typeof x === "object" && x !== null && isPixelImage(x)) {
+    displayBundle(pngBundle(imagePng(x, options), `${x.width}×${x.height} pixels`));
+  } else {
+    displayBundle({ data: { "text/plain": inspect(x, { depth: 4 }) }, metadata: {} });
+  }
+}
