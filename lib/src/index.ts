@@ -11,3 +11,6 @@ export * from "./data";
 export * from "./tf";
 export * from "./mlp";
 export * from "./toy";
+export * from "./plot";
+export * from "./png";
+export * from "./display";
