@@ -1,0 +1,161 @@
+/**
+ * Training TensorFlow.js models the course's way: `fit` wraps `model.fit` with a seeded shuffle
+ * (the lib's PCG32, not Math.random), a live learning-curve display and a typed history;
+ * `evaluateClassifier` gives accuracy and the confusion matrix on held-out data.
+ * Lecture: training with mini-batches and validation (000, 003); evaluation (003).
+ */
+import { argmax } from "./data";
+import { LiveTraining } from "./live";
+import { confusionCounts } from "./plot";
+import { rng, type Random } from "./random";
+import { tf } from "./tf";
+
+/** Options of `fit`. */
+export interface FitOptions {
+  /** Number of passes over the training data. */
+  epochs: number;
+  /** Mini-batch size (default 32). */
+  batchSize?: number;
+  /** Held-out [x, y] evaluated after every epoch (val_loss, val_acc, …). */
+  validationData?: [tf.Tensor, tf.Tensor];
+  /** Fraction of the rows, taken from the end as Keras does, held out for validation instead. */
+  validationSplit?: number;
+  /** Reshuffle the training rows each epoch with the lib's seeded generator (default true). */
+  shuffle?: boolean;
+  /** The generator for shuffling (default the global `rng()`, seeded by `seed`). */
+  random?: Random;
+  /** Show the live progress bar and learning curves (default true). */
+  live?: boolean;
+  /** Stable figure name of the final learning curves (for the figure export). */
+  name?: string;
+  /** Title of the learning-curve figure. */
+  title?: string;
+}
+
+/** What `fit` returns. */
+export interface FitResult {
+  /** Metric name → one value per epoch: loss, acc, val_loss, val_acc, … (as compiled). */
+  history: Record<string, number[]>;
+  /** Epochs run. */
+  epochs: number;
+  /** Wall-clock training time in seconds. */
+  seconds: number;
+}
+
+/**
+ * Trains a compiled tf.LayersModel on (x, y) for `epochs` epochs of mini-batches, reshuffled each
+ * epoch by the seeded generator, with a live progress bar and learning curves; returns the
+ * history. The tensors stay owned by the caller. Lecture: mini-batch SGD, learning curves (000, 003).
+ */
+export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
+  const { epochs, batchSize = 32, shuffle = true, random = rng(), live = true } = options;
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (x.shape[0] !== y.shape[0]) throw new Error(`fit: x has ${x.shape[0]} rows but y has ${y.shape[0]}; give one target per example`);
+  if (options.validationData !== undefined && options.validationSplit !== undefined) {
+    throw new Error("fit: give validationData or validationSplit, not both");
+  }
+  const split = options.validationSplit;
+  if (split !== undefined && !(split > 0 && split < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${split}`);
+  const rows = x.shape[0]!;
+  const nTrain = split === undefined ? rows : Math.floor(rows * (1 - split));
+  if (nTrain < 1 || (split !== undefined && nTrain === rows)) {
+    throw new Error(`fit: validationSplit ${split} of ${rows} rows leaves no training or no validation rows`);
+  }
+  const owned: tf.Tensor[] = [];
+  const [xTrain, yTrain] = split === undefined ? [x, y] : [x.slice(0, nTrain), y.slice(0, nTrain)];
+  let validationData = options.validationData;
+  if (split !== undefined) {
+    validationData = [x.slice(nTrain), y.slice(nTrain)];
+    owned.push(xTrain, yTrain, ...validationData);
+  }
+  const display = live ? new LiveTraining({ epochs, name: options.name, title: options.title }) : null;
+  const history: Record<string, number[]> = {};
+  const batches = Math.ceil(nTrain / batchSize);
+  const start = Date.now();
+  try {
+    for (let e = 0; e < epochs; e++) {
+      const order = shuffle ? random.permutation(nTrain) : null;
+      const [xs, ys] = order === null ? [xTrain, yTrain] : tf.tidy(() => {
+        const idx = tf.tensor1d(order, "int32");
+        return [tf.gather(xTrain, idx), tf.gather(yTrain, idx)];
+      });
+      try {
+        const h = await model.fit(xs, ys, {
+          epochs: 1,
+          batchSize,
+          shuffle: false,
+          verbose: 0,
+          validationData,
+          callbacks: display === null ? undefined : { onBatchEnd: async (b: number) => display.batch(e, b, batches) },
+        });
+        const logs: Record<string, number> = {};
+        // Training metrics first, then their validation counterparts (Keras reports val_ first).
+        const keys = Object.keys(h.history).sort((a, b) => Number(a.startsWith("val_")) - Number(b.startsWith("val_")));
+        for (const k of keys) logs[k] = Number(h.history[k]![0]);
+        for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+        display?.epoch(e, logs);
+      } finally {
+        if (order !== null) tf.dispose([xs, ys]);
+      }
+    }
+  } finally {
+    tf.dispose(owned);
+    display?.done();
+  }
+  return { history, epochs, seconds: (Date.now() - start) / 1000 };
+}
+
+/** Accuracy and confusion matrix of a classifier on held-out data. */
+export interface Evaluation {
+  /** Fraction of examples whose predicted class is the true class. */
+  accuracy: number;
+  /** Predicted class per example. */
+  predictions: Int32Array;
+  /** counts[true][predicted]. */
+  confusion: number[][];
+  /** Number of classes. */
+  classes: number;
+}
+
+/**
+ * Evaluates a classifier: predicts in batches, takes the arg-max class (or P > 0.5 for a single
+ * sigmoid output) and compares with `labels` (class indices, or one-hot rows as a tensor).
+ * Lecture: ANN principles (003), train/validation/test and evaluation.
+ */
+export function evaluateClassifier(
+  model: { predict(x: tf.Tensor, config?: { batchSize?: number }): tf.Tensor | tf.Tensor[] },
+  x: tf.Tensor,
+  labels: ArrayLike<number> | tf.Tensor,
+  options: { batchSize?: number } = {},
+): Evaluation {
+  const out = model.predict(x, { batchSize: options.batchSize ?? 256 });
+  if (Array.isArray(out)) {
+    tf.dispose(out);
+    throw new Error("evaluateClassifier: the model has several outputs; evaluate one output at a time");
+  }
+  const k = out.shape[1] ?? 1;
+  const scores = out.dataSync();
+  out.dispose();
+  const classes = k === 1 ? 2 : k;
+  const predictions = k === 1 ? Int32Array.from(scores, (p) => (p > 0.5 ? 1 : 0)) : argmax(scores, k);
+  let truth: ArrayLike<number>;
+  if (labels instanceof tf.Tensor) {
+    const values = labels.dataSync();
+    const cols = labels.rank === 2 ? labels.shape[1]! : 1;
+    truth = cols === 1 ? Int32Array.from(values, (v) => Math.round(v)) : argmax(values, cols);
+  } else {
+    truth = labels;
+  }
+  if (truth.length !== predictions.length) {
+    throw new Error(`evaluateClassifier: ${predictions.length} predictions but ${truth.length} labels`);
+  }
+  let correct = 0;
+  for (let i = 0; i < truth.length; i++) if (Number(truth[i]) === predictions[i]) correct++;
+  return {
+    accuracy: truth.length === 0 ? NaN : correct / truth.length,
+    predictions,
+    confusion: confusionCounts(truth, predictions, classes),
+    classes,
+  };
+}
