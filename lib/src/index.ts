@@ -14,3 +14,5 @@ export * from "./toy";
 export * from "./plot";
 export * from "./png";
 export * from "./display";
+export * from "./live";
+export * from "./train";
