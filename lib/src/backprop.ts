@@ -1,0 +1,227 @@
+/**
+ * Backpropagation written by hand for the from-scratch MLP (`Dense`/`MLP` of mlp.ts), in matrix form
+ * on a batch, and gradient checking by centred finite differences.
+ *
+ * Layout: a batch X is a flat row-major N×D array (example n in row n). For a layer a = σ(z),
+ * z = W x + b, the forward pass keeps x, z and a; the backward pass turns δa = ∂L/∂a into
+ * δz = δa ⊙ σ′(z), then ∂L/∂W = Σₙ δzₙ xₙᵀ, ∂L/∂b = Σₙ δzₙ and ∂L/∂x = Wᵀ δz for the layer below.
+ * Lectures: 000 (backpropagazione), 001 (chain rule on ŷ = σ(w₂ᵀ σ(w₁ᵀ x + b₁) + b₂)),
+ * 003 (forward and backward phases).
+ */
+import { activate, activation } from "./activations";
+import { bce, crossEntropy, mse, mseGrad, softmaxBackward } from "./losses";
+import type { Dense, MLP } from "./mlp";
+import type { Vec } from "./optim";
+
+/** What the forward pass of one dense layer keeps for the backward pass (all N×· row-major). Lecture: 003, forward phase. */
+export interface DenseCache {
+  /** Number of examples N. */
+  n: number;
+  /** The layer's input, N×inputs. */
+  x: Float64Array;
+  /** The pre-activation z = Wx + b, N×units. */
+  z: Float64Array;
+  /** The output a = σ(z), N×units. */
+  a: Float64Array;
+}
+
+/** The gradients of one dense layer's parameters, in the same layout as W (units×inputs) and b. Lecture: 000, backpropagazione. */
+export interface DenseGrads {
+  dW: Float64Array;
+  db: Float64Array;
+}
+
+function rowsOf(X: ArrayLike<number>, cols: number, what: string): number {
+  if (X.length === 0 || X.length % cols !== 0) {
+    throw new Error(`${what}: ${X.length} numbers are not whole rows of ${cols} inputs; pass a flat N×${cols} row-major batch`);
+  }
+  return X.length / cols;
+}
+
+/** Forward pass of one dense layer on a batch (reusing the layer's own z = Wx + b), keeping x, z and a. Lecture: 003, forward phase. */
+export function denseForward(layer: Dense, X: ArrayLike<number>): DenseCache {
+  const n = rowsOf(X, layer.inputs, "denseForward");
+  const x = Float64Array.from(X);
+  const z = new Float64Array(n * layer.units);
+  const a = new Float64Array(n * layer.units);
+  for (let r = 0; r < n; r++) {
+    const zr = layer.preActivation(x.subarray(r * layer.inputs, (r + 1) * layer.inputs));
+    z.set(zr, r * layer.units);
+    a.set(activate(layer.activation, zr), r * layer.units);
+  }
+  return { n, x, z, a };
+}
+
+/** The whole network's forward pass on a batch: one cache per layer, input side first (the output is the last `a`). Lecture: 003, forward phase. */
+export function forward(net: MLP, X: ArrayLike<number>): DenseCache[] {
+  const caches: DenseCache[] = [];
+  let input: ArrayLike<number> = X;
+  for (const layer of net.layers) {
+    const c = denseForward(layer, input);
+    caches.push(c);
+    input = c.a;
+  }
+  return caches;
+}
+
+/** Through the activation: δz = δa ⊙ σ′(z) element-wise, or the softmax Jacobian applied row by row. Lecture: 001, chain rule. */
+export function activationBackward(layer: Dense, cache: DenseCache, dA: ArrayLike<number>): Float64Array {
+  if (dA.length !== cache.a.length) throw new Error(`activationBackward: δa has ${dA.length} entries, the layer's output ${cache.a.length}`);
+  if (layer.activation === "softmax") return softmaxBackward(cache.a, dA, layer.units);
+  const df = activation(layer.activation).df;
+  const dZ = new Float64Array(dA.length);
+  for (let i = 0; i < dZ.length; i++) dZ[i] = dA[i]! * df(cache.z[i]!);
+  return dZ;
+}
+
+/**
+ * Backward pass of the linear part z = W x + b of a dense layer, from δz = ∂L/∂z (N×units):
+ * ∂L/∂W = δzᵀ X (units×inputs), ∂L/∂b = Σₙ δzₙ, and ∂L/∂x = δz W (N×inputs), skipped when
+ * `inputGrad` is false (the first layer needs none). Lecture: 000, backpropagazione; 001, chain rule.
+ */
+export function denseBackward(layer: Dense, cache: DenseCache, dZ: ArrayLike<number>, inputGrad = true): DenseGrads & { dX: Float64Array | null } {
+  const { inputs, units, W } = layer;
+  if (dZ.length !== cache.n * units) throw new Error(`denseBackward: δz has ${dZ.length} entries, expected N×units = ${cache.n}×${units}`);
+  const dW = new Float64Array(units * inputs);
+  const db = new Float64Array(units);
+  const dX = inputGrad ? new Float64Array(cache.n * inputs) : null;
+  for (let r = 0; r < cache.n; r++) {
+    const xr = r * inputs;
+    for (let i = 0; i < units; i++) {
+      const d = dZ[r * units + i]!;
+      if (d === 0) continue;
+      db[i] += d;
+      const wr = i * inputs;
+      for (let j = 0; j < inputs; j++) dW[wr + j] += d * cache.x[xr + j]!;
+      if (dX) for (let j = 0; j < inputs; j++) dX[xr + j] += d * W[wr + j]!;
+    }
+  }
+  return { dW, db, dX };
+}
+
+/** The losses the hand-written backward pass supports. Lecture: 001, which loss for which task. */
+export type LossName = "mse" | "bce" | "crossEntropy";
+
+function checkOutput(net: MLP, loss: LossName): void {
+  const out = net.layers[net.layers.length - 1]!.activation;
+  if (loss === "crossEntropy" && out !== "softmax") throw new Error(`crossEntropy expects a softmax output layer, the network ends in ${out}`);
+  if (loss === "bce" && out !== "sigmoid") throw new Error(`bce expects a sigmoid output layer (one unit per binary label), the network ends in ${out}`);
+}
+
+/**
+ * The loss of the network's output on a batch: targets are N×K real values (flat) for "mse" and
+ * "bce", N integer class labels for "crossEntropy". Lecture: 001, NLL/BCE/MSE.
+ */
+export function lossOf(output: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName, classes: number): number {
+  if (loss === "mse") return mse(output, targets);
+  if (loss === "bce") return bce(output, targets);
+  return crossEntropy(output, targets, classes);
+}
+
+/**
+ * The loss and the gradient of every parameter for a batch, by backpropagation: the output error
+ * δz_L is ŷ − y (over the number of terms averaged) for sigmoid + BCE and softmax + cross-entropy, and
+ * 2(ŷ − y)/(N·K) ⊙ σ′(z) for MSE;
+ * then each layer, from the last to the first, gives its ∂L/∂W, ∂L/∂b and passes ∂L/∂x down.
+ * Lecture: 000, backpropagazione; 001, the one-hidden-layer example; 003, backward phase.
+ */
+export function lossAndGradients(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName): { loss: number; grads: DenseGrads[] } {
+  checkOutput(net, loss);
+  const caches = forward(net, X);
+  const last = net.layers.length - 1;
+  const out = caches[last]!;
+  const classes = net.layers[last]!.units;
+  const value = lossOf(out.a, targets, loss, classes);
+  let dZ: Float64Array;
+  if (loss === "mse") {
+    dZ = activationBackward(net.layers[last]!, out, mseGrad(out.a, targets));
+  } else {
+    // σ + BCE and softmax + cross-entropy: the activation's derivative cancels, δz = (ŷ − y) over the
+    // number of terms averaged (N·K binary labels for BCE, N examples for cross-entropy).
+    dZ = new Float64Array(out.a.length);
+    if (loss === "bce") for (let k = 0; k < dZ.length; k++) dZ[k] = (out.a[k]! - targets[k]!) / dZ.length;
+    else {
+      for (let k = 0; k < dZ.length; k++) dZ[k] = out.a[k]! / out.n;
+      for (let r = 0; r < out.n; r++) dZ[r * classes + targets[r]!] -= 1 / out.n;
+    }
+  }
+  const grads: DenseGrads[] = new Array(net.layers.length);
+  for (let l = last; l >= 0; l--) {
+    const { dW, db, dX } = denseBackward(net.layers[l]!, caches[l]!, dZ, l > 0);
+    grads[l] = { dW, db };
+    if (l > 0) dZ = activationBackward(net.layers[l - 1]!, caches[l - 1]!, dX!);
+  }
+  return { loss: value, grads };
+}
+
+/** The network's parameter vectors [W¹, b¹, W², b², …], live (an optimizer updating them updates the network). Lecture: 000, θ = {W¹, b¹, …}. */
+export function parameters(net: MLP): Float64Array[] {
+  return net.layers.flatMap((l) => [l.W, l.b]);
+}
+
+/** Gradients in the order of `parameters`: [∂L/∂W¹, ∂L/∂b¹, …]. Lecture: 000, ∇L(θ). */
+export function flattenGrads(grads: DenseGrads[]): Float64Array[] {
+  return grads.flatMap((g) => [g.dW, g.db]);
+}
+
+/** CS231n's relative error |a − b| / max(|a|, |b|) (0 when both are 0). Lecture: 003, checking backpropagation. */
+export function relativeError(a: number, b: number): number {
+  const scale = Math.max(Math.abs(a), Math.abs(b));
+  return scale === 0 ? 0 : Math.abs(a - b) / scale;
+}
+
+/**
+ * Centred finite differences ∂f/∂θᵢ ≈ (f(θ + h eᵢ) − f(θ − h eᵢ)) / 2h for every entry of every
+ * parameter vector; `f` reads the parameters, which are perturbed in place and restored.
+ * Lecture: 000, ∇L(θ) = [∂L/∂θᵢ].
+ */
+export function numericalGradient(f: () => number, params: readonly Vec[], h = 1e-5): Float64Array[] {
+  return params.map((p) => {
+    const g = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const old = p[i]!;
+      p[i] = old + h;
+      const fPlus = f();
+      p[i] = old - h;
+      const fMinus = f();
+      p[i] = old;
+      g[i] = (fPlus - fMinus) / (2 * h);
+    }
+    return g;
+  });
+}
+
+/** Result of a gradient check. Lecture: 003, checking backpropagation. */
+export interface GradientCheck {
+  /** The largest relative error over all entries. */
+  maxRelativeError: number;
+  /** Where it occurs: parameter vector and entry, with both values. */
+  worst: { param: number; index: number; analytic: number; numeric: number };
+  /** Number of entries compared. */
+  entries: number;
+}
+
+/**
+ * Compares analytic gradients with centred finite differences of `f` entry by entry, by CS231n's
+ * relative error (≲ 1e-7 is right in float64; ≳ 1e-2 is a bug, unless a ReLU kink sits within h).
+ * Lecture: 003, backpropagation; 000, differenziazione automatica.
+ */
+export function gradientCheck(f: () => number, params: readonly Vec[], analytic: readonly ArrayLike<number>[], h = 1e-5): GradientCheck {
+  if (analytic.length !== params.length || analytic.some((g, i) => g.length !== params[i]!.length)) {
+    throw new Error("gradientCheck: give one analytic gradient per parameter vector, each of the same length");
+  }
+  const numeric = numericalGradient(f, params, h);
+  const result: GradientCheck = { maxRelativeError: 0, worst: { param: 0, index: 0, analytic: 0, numeric: 0 }, entries: 0 };
+  numeric.forEach((g, p) => {
+    g.forEach((num, i) => {
+      const ana = analytic[p]![i]!;
+      const e = relativeError(ana, num);
+      result.entries += 1;
+      if (e >= result.maxRelativeError) {
+        result.maxRelativeError = e;
+        result.worst = { param: p, index: i, analytic: ana, numeric: num };
+      }
+    });
+  });
+  return result;
+}
