@@ -7,9 +7,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 
-const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const ROOT = resolve(__dirname, "..");
 const TSLAB = join(ROOT, "node_modules", "tslab", "bin", "tslab");
 
 /** The kernelspec: node (this one, by absolute path) running the project's tslab. */
@@ -81,7 +81,7 @@ function main(argv: string[]): number {
   return -1;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+if (require.main === module) {
   const code = main(process.argv.slice(2));
   if (code >= 0) process.exitCode = code;
 }
