@@ -107,9 +107,10 @@ export class KernelStartError extends Error {
 /** One line describing how a kernel process ended. */
 export function describeExit(exit: KernelExit): string {
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const oom = exit.outOfMemory ? "ran out of memory and " : "";
-  const tail = exit.stderrTail.trim().split("\n").slice(-3).join(" | ");
-  return `kernel ${oom}died (${how})${tail ? `: ${tail}` : ""}`;
+  const lines = exit.stderrTail.trim().split("\n").filter((l) => l.trim() !== "");
+  const fatal = lines.find((l) => l.startsWith("FATAL ERROR"));
+  const tail = fatal ?? lines.slice(-3).join(" | ");
+  return `kernel ${exit.outOfMemory ? "ran out of memory and " : ""}died (${how})${tail ? `: ${tail}` : ""}`;
 }
 
 function formatSeconds(ms: number): string {

@@ -12,7 +12,7 @@
  *     env: { RETI_BACKEND: "cpu" },                // extra environment for the kernel
  *     maxOldSpaceMb: 2048,                         // kernel heap limit (node --max-old-space-size)
  *     cellTimeoutMs: 60_000,                       // per cell (default 300 s)
- *     notebookTimeoutMs: 600_000,                  // whole notebook, kernel start included (default none)
+ *     notebookTimeoutMs: 600_000,                  // all cells together, after the kernel start (default none)
  *     allowErrors: true,                           // go on after failing cells (default: stop at the first)
  *     params: { QUICK: true, SEED: 1 },            // injected after the `parameters` cell
  *     onProgress: (event) => console.log(event.type),
@@ -59,7 +59,7 @@ export interface RunOptions {
   maxOldSpaceMb?: number;
   /** Per-cell timeout in ms (default 300 000). */
   cellTimeoutMs?: number;
-  /** Timeout for the whole notebook in ms, kernel start included (default: none). */
+  /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own 60 s limit). */
   notebookTimeoutMs?: number;
   /** Run every cell even after failures (default false: stop at the first failing cell). */
   allowErrors?: boolean;
@@ -249,11 +249,13 @@ function prepare(nb: Notebook, params: Record<string, ParamValue> | undefined): 
   return { nb: out, inputIndex };
 }
 
-/** The name, value and text of a failure from the stderr text tslab prints for it. */
+const ERROR_LINE = /^((?:[A-Za-z_$][\w$]*)?(?:Error|Exception))(?::\s?(.*))?$/;
+
+/** The name and value of a failure, from the stderr text tslab prints for it. */
 export function parseErrorText(text: string): { ename: string; evalue: string } {
   const lines = text.split("\n");
   for (const line of lines) {
-    const m = /^([A-Za-z_$][\w$]*(?:Error|Exception))(?::\s?(.*))?$/.exec(line);
+    const m = ERROR_LINE.exec(line);
     if (m) return { ename: m[1], evalue: m[2] ?? "" };
   }
   const first = lines.find((l) => l.trim() !== "") ?? "the cell failed without an error message";
@@ -261,13 +263,20 @@ export function parseErrorText(text: string): { ename: string; evalue: string } 
   return /^\d+:\d+ - /.test(first) ? { ename: "CompileError", evalue: first } : { ename: "Error", evalue: first };
 }
 
-/** The error text without tslab's and node's own stack frames. */
-function readableError(text: string): string {
+/** The error text without the stack frames of tslab and node internals. */
+function withoutInternalFrames(text: string): string[] {
   return text
+    .replace(/\n+$/, "")
     .split("\n")
-    .filter((l) => !/^\s+at .*(node_modules[/\\]tslab|node:vm|node:internal|sigintHandlersWrap)/.test(l))
-    .join("\n")
-    .trim();
+    .filter((l) => !/^\s+at .*(node_modules[/\\]tslab|node:vm|node:internal|sigintHandlersWrap)/.test(l));
+}
+
+/** The error as the report shows it: the "Name: message" line and its stack first, then the code excerpt. */
+function reportedError(text: string): string {
+  const lines = withoutInternalFrames(text);
+  const at = lines.findIndex((l) => ERROR_LINE.test(l));
+  const ordered = at > 0 ? [...lines.slice(at), ...lines.slice(0, at)] : lines;
+  return ordered.join("\n").trim();
 }
 
 /** Records a cell's iopub messages as nbformat outputs, the way nbclient does. */
@@ -351,8 +360,8 @@ class OutputRecorder {
     const text = last?.output_type === "stream" && last.name === "stderr" ? String(last.text) : "";
     if (text) outputs.pop();
     const { ename, evalue } = parseErrorText(text);
-    outputs.push({ output_type: "error", ename, evalue, traceback: text ? text.replace(/\n$/, "").split("\n") : [] });
-    return text ? readableError(text) : `${ename}: ${evalue}`;
+    outputs.push({ output_type: "error", ename, evalue, traceback: text ? withoutInternalFrames(text) : [] });
+    return text ? reportedError(text) : `${ename}: ${evalue}`;
   }
 
   /** Streams stored as nbformat stores them (lists of lines). */
@@ -368,7 +377,6 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
   checkTypeScriptKernel(input, file);
   const { nb, inputIndex } = prepare(input, options.params);
   const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
-  const deadline = options.notebookTimeoutMs === undefined ? Infinity : started + options.notebookTimeoutMs;
   const codeCells = nb.cells.flatMap((cell, index) => (cell.cell_type === "code" ? [{ cell, index }] : []));
   const results: CellResult[] = codeCells.map(({ cell, index }, k) => ({
     index,
@@ -388,8 +396,8 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
     cwd: options.cwd ?? (options.path ? path.dirname(path.resolve(options.path)) : process.cwd()),
     env: options.env,
     maxOldSpaceMb: options.maxOldSpaceMb,
-    startTimeoutMs: Math.min(60_000, deadline - Date.now()),
   });
+  const deadline = options.notebookTimeoutMs === undefined ? Infinity : Date.now() + options.notebookTimeoutMs;
   const kernelStartMs = kernel.startMs;
   emit({ type: "kernel-ready", startMs: kernelStartMs });
   const info = kernel.info.language_info;
@@ -472,6 +480,29 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
     kernelStartMs,
     ...(kernelExit ? { kernelExit } : {}),
   };
+}
+
+/** "cell 4 (code cell 3)" (positions in the input notebook, 1-based), or "the injected parameters cell". */
+export function cellName(cell: CellResult): string {
+  if (cell.inputIndex === null) return "the injected parameters cell";
+  return `cell ${cell.inputIndex + 1} (code cell ${cell.codeNumber})`;
+}
+
+/**
+ * The failure details of a run, as lines: for each failed cell the notebook, the cell, the first
+ * lines of its source and the error. Empty when the run passed.
+ */
+export function failureReport(result: NotebookResult, file: string): string[] {
+  const lines: string[] = [];
+  for (const cell of result.cells) {
+    if (cell.status === "ok" || cell.status === "skipped" || cell.status === "not-run") continue;
+    lines.push(`--- ${file}, ${cellName(cell)}: ${cell.status}`);
+    const src = cell.source.split("\n");
+    lines.push(...src.slice(0, 4).map((l) => `    | ${l}`), ...(src.length > 4 ? ["    | ..."] : []));
+    const error = (cell.error ?? "").split("\n");
+    lines.push(...error.slice(0, 12).map((l) => `    ${l}`), ...(error.length > 12 ? ["    ..."] : []));
+  }
+  return lines;
 }
 
 function seconds(ms: number): string {
