@@ -338,16 +338,23 @@ export class Scaler {
 
   /** Scales a row-major `rows × cols` feature array (a new array). */
   transformX(x: Float32Array): Float32Array {
-    const w = this.shift.length;
-    if (x.length % w !== 0) throw new RangeError(`Scaler: ${x.length} values are not whole rows of the ${w} features it was fitted on`);
-    return x.map((v, k) => (v - this.shift[k % w]!) / this.scale[k % w]!);
+    return this.affine(x, false);
   }
 
   /** Undoes `transformX`. */
   inverseX(x: Float32Array): Float32Array {
-    const w = this.shift.length;
+    return this.affine(x, true);
+  }
+
+  private affine(x: Float32Array, inverse: boolean): Float32Array {
+    const { shift, scale } = this;
+    const w = shift.length;
     if (x.length % w !== 0) throw new RangeError(`Scaler: ${x.length} values are not whole rows of the ${w} features it was fitted on`);
-    return x.map((v, k) => v * this.scale[k % w]! + this.shift[k % w]!);
+    const out = new Float32Array(x.length);
+    for (let k = 0, j = 0; k < x.length; k++, j = j + 1 === w ? 0 : j + 1) {
+      out[k] = inverse ? x[k]! * scale[j]! + shift[j]! : (x[k]! - shift[j]!) / scale[j]!;
+    }
+    return out;
   }
 
   /** The dataset with scaled features (labels shared, not copied). */

@@ -22,3 +22,4 @@ export * from "./backprop";
 export * from "./optim";
 export * from "./schedules";
 export * from "./init";
+export * from "./mnist";
