@@ -258,17 +258,18 @@ function junitXml(outcomes: Outcome[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let cli: Cli | "help";
+  let parsed: Cli | "help";
   try {
-    cli = parseCli(argv);
+    parsed = parseCli(argv);
   } catch (err) {
     process.stderr.write(`notebooks: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (cli === "help") {
+  if (parsed === "help") {
     process.stdout.write(USAGE + "\n");
     return 0;
   }
+  const cli: Cli = parsed;
   const files: string[] = [];
   const outcomes: Outcome[] = [];
   for (const pattern of cli.patterns) {
