@@ -239,6 +239,21 @@ export interface LabelledPoints {
   classNames?: string[];
 }
 
+/** A 2-D classification dataset in the data module's layout: x row-major with cols = 2, y one class per row. */
+export interface PlaneDataset {
+  x: Vector;
+  y: Vector;
+  cols: number;
+}
+
+/** Points and labels from either layout (rows + labels, or a lib Dataset with two features). */
+function labelled(data: LabelledPoints | PlaneDataset, fn: string, classNames?: string[]): LabelledPoints {
+  if ("points" in data) return classNames === undefined ? data : { ...data, classNames };
+  if (data.cols !== 2) throw new Error(`${fn}: the dataset has ${data.cols} features per example; a plane plot needs 2`);
+  const points = Array.from({ length: data.x.length / 2 }, (_, i) => [Number(data.x[2 * i]), Number(data.x[2 * i + 1])]);
+  return { points, labels: data.y, classNames };
+}
+
 function checkLabelled({ points, labels }: LabelledPoints, fn: string): void {
   if (points.length !== labels.length) {
     throw new Error(`${fn}: ${points.length} points but ${labels.length} labels; give one label per point`);
@@ -271,7 +286,8 @@ function classTraces({ points, labels, classNames }: LabelledPoints): Trace[] {
 }
 
 /** A scatter plot of 2-D points coloured by class. Lecture: perceptron and MLP (001), toy problems. */
-export function scatterClasses(data: LabelledPoints, options: AxesOptions = {}): Figure {
+export function scatterClasses(dataset: LabelledPoints | PlaneDataset, options: AxesOptions & { classNames?: string[] } = {}): Figure {
+  const data = labelled(dataset, "scatterClasses", options.classNames);
   checkLabelled(data, "scatterClasses");
   return figure(
     classTraces(data),
@@ -301,6 +317,8 @@ export interface DecisionRegionOptions extends AxesOptions {
    * 0.5 boundary as a line.
    */
   mode?: "class" | "probability";
+  /** Names of the classes (default "class 0", "class 1", …). */
+  classNames?: string[];
 }
 
 /** `n` evenly spaced values from `a` to `b` inclusive. */
@@ -346,7 +364,12 @@ function tint(hex: string, amount: number): string {
  * (one batched call) and drawn as a heatmap. Lecture: perceptron (001), MLP and XOR, universal
  * approximation (000, 003).
  */
-export function decisionRegions(classify: GridFunction, data: LabelledPoints, options: DecisionRegionOptions = {}): Figure {
+export function decisionRegions(
+  classify: GridFunction,
+  dataset: LabelledPoints | PlaneDataset,
+  options: DecisionRegionOptions = {},
+): Figure {
+  const data = labelled(dataset, "decisionRegions", options.classNames);
   checkLabelled(data, "decisionRegions");
   const extent = options.extent ?? boundingExtent(data.points);
   const { x, y, z } = evaluateGrid(classify, extent, options.resolution ?? 100);
@@ -731,15 +754,18 @@ export function confusionMatrix(matrix: Matrix, options: ConfusionMatrixOptions 
         z,
         text: m.map((r) => r.map(String)),
         texttemplate: "%{text}",
-        colorscale: "Blues",
+        colorscale: [
+          [0, "#f7fbff"],
+          [1, "#08519c"],
+        ],
         colorbar: { thickness: 12, title: { text: options.normalize ? "fraction of row" : "count" } },
         hovertemplate: "true %{y}, predicted %{x}: %{text}<extra></extra>",
       },
     ],
     baseLayout(options, {
       height: options.height ?? Math.max(300, 40 * m.length + 120),
-      xaxis: axis("predicted", { type: "category", showgrid: false, side: "bottom" }),
-      yaxis: axis("true", { type: "category", showgrid: false, autorange: "reversed", scaleanchor: "x" }),
+      xaxis: axis("predicted", { type: "category", showgrid: false, constrain: "domain" }),
+      yaxis: axis("true", { type: "category", showgrid: false, autorange: "reversed", scaleanchor: "x", constrain: "domain" }),
     }),
     options.name,
   );

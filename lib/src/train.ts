@@ -6,7 +6,7 @@
  */
 import { argmax } from "./data";
 import { LiveTraining } from "./live";
-import { confusionCounts } from "./plot";
+import { confusionCounts, type GridFunction } from "./plot";
 import { rng, type Random } from "./random";
 import { tf } from "./tf";
 
@@ -158,4 +158,23 @@ export function evaluateClassifier(
     confusion: confusionCounts(truth, predictions, classes),
     classes,
   };
+}
+
+/**
+ * A model as a grid function for `decisionRegions`: the predicted class of each 2-D point
+ * (arg-max of the outputs; P(1) > 0.5 for one sigmoid output), or with `probability` the raw
+ * P(class 1). Lecture: decision regions of perceptrons and MLPs (000, 001).
+ */
+export function modelGrid(model: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] }, options: { probability?: boolean } = {}): GridFunction {
+  return (points) =>
+    tf.tidy(() => {
+      const out = model.predict(tf.tensor2d(points, [points.length, 2]));
+      if (Array.isArray(out)) throw new Error("modelGrid: the model has several outputs; use a single-output classifier");
+      const k = out.shape[1] ?? 1;
+      if (options.probability) {
+        if (k > 2) throw new Error(`modelGrid: probability needs a binary classifier, this one has ${k} outputs`);
+        return (k === 1 ? out : out.slice([0, 1], [-1, 1])).dataSync();
+      }
+      return k === 1 ? out.greater(0.5).dataSync() : out.argMax(-1).dataSync();
+    });
 }
