@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ActivationName } from "../lib/src/activations";
 import {
-  type LossName, denseBackward, denseForward, flattenGrads, gradientCheck, lossAndGradients, lossOf, forward, numericalGradient, parameters, relativeError,
+  type LossName, denseBackward, denseForward, evaluate, flattenGrads, gradientCheck, lossAndGradients, lossOf, forward, numericalGradient, parameters,
+  relativeError, trainMLP,
 } from "../lib/src/backprop";
+import { SGD } from "../lib/src/optim";
 import { Dense, MLP, toTfModel } from "../lib/src/mlp";
 import { Random } from "../lib/src/random";
 import { initBackend, tf } from "../lib/src/tf";
@@ -114,5 +116,37 @@ describe("hand-written backprop", () => {
   it("refuses a loss that does not fit the output layer", () => {
     const { net, X, targets } = setup(["sigmoid"], "mse", 1);
     expect(() => lossAndGradients(net, X, targets, "crossEntropy")).toThrow(/softmax output/);
+  });
+
+  it("trainMLP with m = N and no shuffling is plain gradient descent, step for step", () => {
+    const a = setup(["tanh"], "crossEntropy", 3);
+    const b = setup(["tanh"], "crossEntropy", 3);
+    const run = trainMLP(a.net, a.X, a.targets, { optimizer: new SGD(0.5), loss: "crossEntropy", batchSize: N, epochs: 3, shuffle: false });
+    const opt = new SGD(0.5);
+    const losses: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const { loss, grads } = lossAndGradients(b.net, b.X, b.targets, "crossEntropy");
+      losses.push(loss);
+      opt.step(parameters(b.net), flattenGrads(grads));
+    }
+    expect(run.batchLoss).toEqual(losses);
+    expect(run.history["loss"]).toEqual(losses);
+    expect(run.updates).toBe(3);
+    expect(Array.from(a.net.layers[0]!.W)).toEqual(Array.from(b.net.layers[0]!.W));
+  });
+
+  it("trainMLP with mini-batches reshuffles each epoch, learns, and reports validation loss and accuracy", () => {
+    const r = new Random(3);
+    const X = Float64Array.from({ length: 200 * 2 }, () => r.normal());
+    const y = Float64Array.from({ length: 200 }, (_, i) => (X[2 * i]! * X[2 * i + 1]! > 0 ? 1 : 0)); // XOR of the signs
+    const net = MLP.random([2, 16, 2], ["tanh", "softmax"], new Random(4));
+    const run = trainMLP(net, X, y, { optimizer: new SGD(0.3), loss: "crossEntropy", batchSize: 10, epochs: 60, random: new Random(5), validation: { X, targets: y } });
+    expect(run.updates).toBe(60 * 20);
+    expect(run.history["val_acc"]).toHaveLength(60);
+    expect(run.history["val_acc"]!.at(-1)!).toBeGreaterThan(0.9);
+    expect(run.history["val_loss"]!.at(-1)!).toBeCloseTo(evaluate(net, X, y, "crossEntropy").loss, 12);
+    // A second run with another shuffling seed sees different mini-batches.
+    const again = trainMLP(MLP.random([2, 16, 2], ["tanh", "softmax"], new Random(4)), X, y, { optimizer: new SGD(0.3), loss: "crossEntropy", batchSize: 10, epochs: 1, random: new Random(6) });
+    expect(again.batchLoss[0]).not.toBe(run.batchLoss[0]);
   });
 });

@@ -10,8 +10,11 @@
  */
 import { activate, activation } from "./activations";
 import { bce, crossEntropy, mse, mseGrad, softmaxBackward } from "./losses";
+import { batchIndices } from "./data";
 import type { Dense, MLP } from "./mlp";
-import type { Vec } from "./optim";
+import type { Optimizer, Vec } from "./optim";
+import { type Random, rng } from "./random";
+import type { Schedule } from "./schedules";
 
 /** What the forward pass of one dense layer keeps for the backward pass (all N×· row-major). Lecture: 003, forward phase. */
 export interface DenseCache {
@@ -223,5 +226,106 @@ export function gradientCheck(f: () => number, params: readonly Vec[], analytic:
       }
     });
   });
+  return result;
+}
+
+/** Options of `trainMLP`. */
+export interface TrainMLPOptions {
+  /** The optimizer that updates the network's parameters. */
+  optimizer: Optimizer;
+  loss: LossName;
+  /** Mini-batch size m: N for full-batch gradient descent, 1 for single-sample SGD. */
+  batchSize: number;
+  epochs: number;
+  /** Learning rate per epoch (t = 0, 1, …), set on the optimizer before each epoch. */
+  schedule?: Schedule;
+  /** Reshuffle the training rows every epoch (default true), with `random` (default the lib's `rng()`). */
+  shuffle?: boolean;
+  random?: Random;
+  /** Held-out data evaluated after every epoch: inputs (flat) and targets as for the loss. */
+  validation?: { X: ArrayLike<number>; targets: ArrayLike<number> };
+}
+
+/** What `trainMLP` records. Lecture: 003, learning curves. */
+export interface TrainMLPResult {
+  /** The loss of every mini-batch, in update order. */
+  batchLoss: number[];
+  /**
+   * Per epoch, as Keras records it (and `learningCurves` plots it): `loss`, the mean mini-batch loss
+   * of the epoch; with validation data `val_loss`, and `val_acc` for cross-entropy.
+   */
+  history: Record<string, number[]>;
+  /** Number of parameter updates, and the wall-clock seconds of the updates alone (validation excluded). */
+  updates: number;
+  seconds: number;
+}
+
+function gatherRows(X: ArrayLike<number>, cols: number, rows: Int32Array, out: Float64Array): Float64Array {
+  const isTyped = X instanceof Float32Array || X instanceof Float64Array;
+  rows.forEach((r, k) => {
+    if (isTyped) out.set((X as Float32Array | Float64Array).subarray(r * cols, (r + 1) * cols), k * cols);
+    else for (let j = 0; j < cols; j++) out[k * cols + j] = X[r * cols + j]!;
+  });
+  return out;
+}
+
+/** Loss and, for cross-entropy, accuracy (fraction of rows whose largest output is the label; NaN otherwise) on a whole data set. Lecture: 003, evaluation. */
+export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName): { loss: number; accuracy: number } {
+  const out = forward(net, X).at(-1)!.a;
+  const K = net.layers.at(-1)!.units;
+  let accuracy = NaN;
+  if (loss === "crossEntropy") {
+    let right = 0;
+    for (let r = 0; r < targets.length; r++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (out[r * K + k]! > out[r * K + best]!) best = k;
+      if (best === targets[r]) right += 1;
+    }
+    accuracy = right / targets.length;
+  }
+  return { loss: lossOf(out, targets, loss, K), accuracy };
+}
+
+/**
+ * Trains the from-scratch network with mini-batch stochastic gradient descent (Goodfellow's
+ * Algorithm 8.1, with any `Optimizer` for the update): each epoch shuffles the N training rows,
+ * cuts them into mini-batches of m, and for each computes the gradient by backpropagation and takes
+ * one optimizer step. Targets are as for `lossAndGradients` (per row: K values, or one label).
+ * Lecture: 000, discesa del gradiente in mini-batch and stocastico (reshuffle at every epoch); 001, Algorithm 8.1.
+ */
+export function trainMLP(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, options: TrainMLPOptions): TrainMLPResult {
+  const { optimizer, loss, batchSize, epochs, schedule, shuffle = true, random = rng(), validation } = options;
+  const D = net.layers[0]!.inputs;
+  const N = rowsOf(X, D, "trainMLP");
+  const perRow = targets.length / N;
+  if (!Number.isInteger(perRow) || perRow < 1) throw new Error(`trainMLP: ${targets.length} targets for ${N} rows; give the same number per row`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`trainMLP: epochs must be a non-negative integer, got ${epochs}`);
+  const params = parameters(net);
+  const result: TrainMLPResult = { batchLoss: [], history: { loss: [] }, updates: 0, seconds: 0 };
+  const xBuf = new Float64Array(Math.min(batchSize, N) * D);
+  const yBuf = new Float64Array(Math.min(batchSize, N) * perRow);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (schedule) optimizer.lr = schedule(epoch);
+    const start = performance.now();
+    let sum = 0;
+    let count = 0;
+    for (const rows of batchIndices(N, batchSize, { shuffle, random })) {
+      const xb = gatherRows(X, D, rows, xBuf).subarray(0, rows.length * D);
+      const yb = gatherRows(targets, perRow, rows, yBuf).subarray(0, rows.length * perRow);
+      const { loss: value, grads } = lossAndGradients(net, xb, yb, loss);
+      optimizer.step(params, flattenGrads(grads));
+      result.batchLoss.push(value);
+      sum += value * rows.length;
+      count += rows.length;
+      result.updates += 1;
+    }
+    result.seconds += (performance.now() - start) / 1000;
+    result.history["loss"]!.push(sum / count);
+    if (validation) {
+      const v = evaluate(net, validation.X, validation.targets, loss);
+      (result.history["val_loss"] ??= []).push(v.loss);
+      if (loss === "crossEntropy") (result.history["val_acc"] ??= []).push(v.accuracy);
+    }
+  }
   return result;
 }
