@@ -59,7 +59,36 @@ function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): nu
   return err / scale;
 }
 
-describe("wasm Conv2DBackpropFilter and Conv2DBackpropInput", () => {
+/** The filter gradient by its definition, in float64: dW[i,j,c,o] = Σ_{b,y,x} X[b, y·s_h + i − p_t, x·s_w + j − p_l, c] dY[b,y,x,o]. */
+function filterGradByDefinition(c: Case): Float64Array {
+  const { x, dy } = inputsOf(c);
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+  const [B, H, W, C] = c.x;
+  const [fh, fw, , O] = c.filter;
+  const [, oh, ow] = dy.shape;
+  const xs = x.dataSync();
+  const dys = dy.dataSync();
+  const dw = new Float64Array(fh * fw * C * O);
+  for (let b = 0; b < B; b++)
+    for (let y = 0; y < oh; y++)
+      for (let xx = 0; xx < ow; xx++)
+        for (let i = 0; i < fh; i++) {
+          const r = y * info.strideHeight + i - info.padInfo.top;
+          if (r < 0 || r >= H) continue;
+          for (let j = 0; j < fw; j++) {
+            const col = xx * info.strideWidth + j - info.padInfo.left;
+            if (col < 0 || col >= W) continue;
+            for (let ch = 0; ch < C; ch++) {
+              const xv = xs[((b * H + r) * W + col) * C + ch]!;
+              for (let o = 0; o < O; o++) dw[((i * fw + j) * C + ch) * O + o] += xv * dys[((b * oh + y) * ow + xx) * O + o]!;
+            }
+          }
+        }
+  tf.dispose([x, dy]);
+  return dw;
+}
+
+describe("Conv2DBackpropFilter (wasm and cpu) and Conv2DBackpropInput (wasm)", () => {
   const reference = new Map<string, { dx: Float32Array; dw: Float32Array }>();
   beforeAll(async () => {
     await initBackend("cpu");
@@ -68,10 +97,13 @@ describe("wasm Conv2DBackpropFilter and Conv2DBackpropInput", () => {
   });
 
   for (const c of cases) {
-    it(`match the cpu backend: ${c.name}`, () => {
+    it(`match the definition and the cpu backend: ${c.name}`, () => {
+      const exact = filterGradByDefinition(c);
       const ref = reference.get(c.name)!;
       const got = grads(c);
       expect(got.dw.length).toBe(tf.util.sizeFromShape(c.filter));
+      expect(maxRelError(got.dw, exact)).toBeLessThan(1e-5);
+      expect(maxRelError(ref.dw, exact)).toBeLessThan(1e-5);
       expect(maxRelError(got.dw, ref.dw)).toBeLessThan(1e-5);
       expect(maxRelError(got.dx, ref.dx)).toBeLessThan(1e-5);
     });
@@ -175,5 +207,22 @@ describe("a small CNN on wasm", () => {
     for (let step = 0; step < 30; step++) optimizer.minimize(loss);
     const final = loss().dataSync()[0]!;
     expect(final).toBeLessThan(0.8 * initial);
+  });
+});
+
+describe("wasm BatchMatMul with transposed operands", () => {
+  it("matches the product of explicitly transposed matrices, batched and broadcast", async () => {
+    await initBackend("wasm");
+    const a = tf.tensor3d(values(2 * 5 * 3, 21), [2, 5, 3]);
+    const b = tf.tensor3d(values(1 * 5 * 4, 22), [1, 5, 4]);
+    const plain = tf.matMul(a.transpose([0, 2, 1]), b).arraySync(); // [2, 3, 4]
+    const viaFlag = tf.matMul(a, b, true, false).arraySync();
+    expect(viaFlag).toEqual(plain);
+    const bt = b.transpose([0, 2, 1]); // [1, 4, 5]
+    const both = tf.matMul(a, bt, true, true).arraySync();
+    both.flat(2).forEach((v, i) => expect(v).toBeCloseTo(plain.flat(2)[i]!, 5));
+    const m = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    expect(tf.matMul(m, m, false, true).arraySync()).toEqual([[5, 11, 17], [11, 25, 39], [17, 39, 61]]);
+    expect(tf.matMul(m, m, true, false).arraySync()).toEqual([[35, 44], [44, 56]]);
   });
 });

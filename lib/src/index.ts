@@ -23,3 +23,4 @@ export * from "./optim";
 export * from "./schedules";
 export * from "./init";
 export * from "./mnist";
+export * from "./architectures";

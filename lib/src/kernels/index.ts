@@ -1,24 +1,44 @@
 /**
- * Kernels that tfjs 4.22 lacks or runs slowly, registered once when `reti` loads tf:
- * on wasm, Conv2DBackpropFilter (missing: CNN training throws), a stride-1 Conv2DBackpropInput
- * built on XNNPACK's Conv2D (faster than the stock loop) and UnsortedSegmentSum (missing: embedding
- * gradients throw). Lecture: CNN (001), backpropagation through a convolution.
+ * Kernels that tfjs 4.22 lacks or runs slowly, registered once when `reti` loads tf (measured on LeNet-5,
+ * batch 64; see bench/lenet.ts):
+ * - wasm Conv2DBackpropFilter: missing, so CNN training throws; on cpu the stock loop is ≈30× slower than
+ *   the same convolution trick, so cpu gets it too;
+ * - wasm Conv2DBackpropInput for stride 1: one XNNPACK convolution instead of the stock loop;
+ * - wasm BatchMatMul with transposed operands (dense layers' gradients): explicit Transpose, then XNNPACK;
+ * - MaxPoolGrad on wasm and cpu: a direct loop, ≈10× faster than either stock kernel;
+ * - wasm UnsortedSegmentSum: missing, so embedding gradients throw.
+ * Lecture: CNN (001), backpropagation through convolution and pooling.
  */
 import * as tf from "@tensorflow/tfjs";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d_grad";
+import { makeBatchMatMul } from "./matmul";
+import { makeMaxPoolGrad } from "./pool_grad";
 import { makeUnsortedSegmentSum } from "./segment_sum";
 
 let registered = false;
 
-/** Registers the lib's kernels (idempotent); call before the backend initialises. */
+/** Registers `config`, replacing the stock kernel of the same name and backend if there is one. */
+function replace(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/** The stock kernel `name` on `backend`, which a replacement wraps. */
+function stock(name: string, backend: string): tf.KernelConfig {
+  const config = tf.getKernel(name, backend);
+  if (config === undefined) throw new Error(`reti kernels: tfjs has no ${name} kernel on ${backend} to wrap (is @tensorflow/tfjs exactly 4.22.0?)`);
+  return config;
+}
+
+/** Registers the lib's kernels (idempotent); runs when the tf module loads, before any backend starts. */
 export function registerKernels(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel(makeConv2DBackpropFilter("wasm"));
-  tf.registerKernel(makeUnsortedSegmentSum("wasm"));
-  const stock = tf.getKernel("Conv2DBackpropInput", "wasm");
-  if (stock !== undefined) {
-    tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-    tf.registerKernel(makeConv2DBackpropInput("wasm", stock));
+  for (const backend of ["wasm", "cpu"]) {
+    replace(makeConv2DBackpropFilter(backend));
+    replace(makeMaxPoolGrad(backend));
   }
+  replace(makeConv2DBackpropInput("wasm", stock("Conv2DBackpropInput", "wasm")));
+  replace(makeBatchMatMul("wasm", stock("BatchMatMul", "wasm")));
+  replace(makeUnsortedSegmentSum("wasm"));
 }

@@ -1,0 +1,131 @@
+/**
+ * LeNet-5 training throughput (images/s, batch 64) on every available TensorFlow.js backend and, when
+ * Debian's python3-torch is installed, the same network in PyTorch in the same run; then a per-kernel profile
+ * of one wasm training step. Usage: npm run bench:lenet [-- --seconds 5 --backends wasm,cpu --no-torch]
+ */
+import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { lenet5 } from "../lib/src/architectures";
+import { seed } from "../lib/src/random";
+import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tf";
+
+const BATCH = 64;
+const PYTHON = "/usr/bin/python3";
+
+interface Result {
+  backend: string;
+  imagesPerSecond: number;
+  msPerStep: number;
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function batch() {
+  return tf.tidy(() => ({
+    x: tf.randomNormal([BATCH, 28, 28, 1], 0, 1, "float32", 1),
+    y: tf.oneHot(tf.randomUniform([BATCH], 0, 10, "int32", 2), 10),
+  }));
+}
+
+function compiled(): tf.Sequential {
+  const model = lenet5();
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
+  return model;
+}
+
+async function throughput(backend: BackendName, seconds: number): Promise<Result> {
+  await initBackend(backend);
+  seed(0);
+  const model = compiled();
+  const { x, y } = batch();
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+  let steps = 0;
+  const start = performance.now();
+  while (steps < 2 || performance.now() - start < seconds * 1000) {
+    await model.trainOnBatch(x, y);
+    steps++;
+  }
+  const ms = (performance.now() - start) / steps;
+  tf.dispose([x, y]);
+  model.dispose();
+  return { backend, imagesPerSecond: (1000 * BATCH) / ms, msPerStep: ms };
+}
+
+/** Time per kernel (summed over calls) in one training step on the active backend, largest first. */
+async function profileStep(): Promise<{ kernel: string; ms: number; calls: number }[]> {
+  seed(0);
+  const model = compiled();
+  const { x, y } = batch();
+  await model.trainOnBatch(x, y);
+  const totals = new Map<string, { ms: number; calls: number }>();
+  for (let run = 0; run < 5; run++) {
+    const info = await tf.profile(async () => {
+      await model.trainOnBatch(x, y);
+    });
+    for (const k of info.kernels) {
+      const t = totals.get(k.name) ?? { ms: 0, calls: 0 };
+      t.ms += (k.kernelTimeMs as number) / 5;
+      t.calls += 1 / 5;
+      totals.set(k.name, t);
+    }
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+  return [...totals].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
+}
+
+function torchResults(seconds: number): Result[] | string {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed; apt-get install python3-torch)`;
+  const script = fileURLToPath(new URL("./lenet_torch.py", import.meta.url));
+  const run = spawnSync(PYTHON, [script, String(seconds)], {
+    encoding: "utf8",
+    env: { ...process.env, OPENBLAS_NUM_THREADS: "1" },
+  });
+  if (run.status !== 0) return `PyTorch run failed: ${run.stderr}`;
+  return run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Result);
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(option("seconds") ?? 3);
+  const wanted = (option("backends") ?? BACKENDS.join(",")).split(",");
+  console.log(`LeNet-5 training, batch ${BATCH}, Adam; ${seconds} s per backend; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const results: Result[] = [];
+  for (const name of wanted) {
+    try {
+      results.push(await throughput(name as BackendName, seconds));
+    } catch (error) {
+      console.log(`${name}: skipped (${(error as Error).message.split("\n")[0]})`);
+    }
+  }
+  const torch = process.argv.includes("--no-torch") ? "PyTorch skipped (--no-torch)" : torchResults(seconds);
+  if (typeof torch === "string") console.log(torch);
+  else results.push(...torch);
+  const reference = typeof torch === "string" ? undefined : torch[0];
+  console.table(
+    results.map((r) => ({
+      backend: r.backend,
+      "ms/step": r.msPerStep.toFixed(1),
+      "images/s": Math.round(r.imagesPerSecond),
+      ...(reference ? { [`× ${reference.backend}`]: (r.imagesPerSecond / reference.imagesPerSecond).toFixed(3) } : {}),
+    })),
+  );
+  if (wanted.includes("wasm") && !process.argv.includes("--no-profile")) {
+    await initBackend("wasm");
+    const profile = await profileStep();
+    const total = profile.reduce((s, p) => s + p.ms, 0);
+    console.log(`wasm kernel profile of one training step (mean of 5; ${total.toFixed(1)} ms in kernels):`);
+    console.table(
+      profile.slice(0, 12).map((p) => ({ kernel: p.kernel, calls: Math.round(p.calls), ms: p.ms.toFixed(2), share: `${((100 * p.ms) / total).toFixed(1)} %` })),
+    );
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
