@@ -24,3 +24,4 @@ export * from "./schedules";
 export * from "./init";
 export * from "./mnist";
 export * from "./architectures";
+export * from "./datasets";
