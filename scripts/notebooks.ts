@@ -57,7 +57,7 @@ function positiveNumber(text: string | undefined, option: string): number | unde
   return n;
 }
 
-function parseCli(argv: string[]): Cli | "help" {
+async function parseCli(argv: string[]): Promise<Cli | "help"> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -83,7 +83,7 @@ function parseCli(argv: string[]): Cli | "help" {
     if (eq < 0 || !/^[A-Za-z_$][\w$]*$/.test(name)) {
       throw new UsageError(`--param needs NAME=VALUE with NAME an identifier, got ${JSON.stringify(assignment)}`);
     }
-    params[name] = parseParamValue(assignment.slice(eq + 1));
+    params[name] = await parseParamValue(assignment.slice(eq + 1));
   }
   const notebookTimeout = positiveNumber(values["notebook-timeout"], "--notebook-timeout");
   return {
@@ -260,7 +260,7 @@ function junitXml(outcomes: Outcome[]): string {
 async function main(argv: string[]): Promise<number> {
   let parsed: Cli | "help";
   try {
-    parsed = parseCli(argv);
+    parsed = await parseCli(argv);
   } catch (err) {
     process.stderr.write(`notebooks: ${(err as Error).message}\n${USAGE}\n`);
     return 2;

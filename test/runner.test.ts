@@ -204,13 +204,13 @@ describe("parameters and errors as text", () => {
     ["adam", "adam"],
     ["1 + 2", "1 + 2"],
     ["", ""],
-  ])("parseParamValue(%j)", (input, expected) => {
-    expect(parseParamValue(input)).toEqual(expected);
+  ])("parseParamValue(%j)", async (input, expected) => {
+    expect(await parseParamValue(input)).toEqual(expected);
   });
 
-  it("tsLiteral spells values TypeScript reads back", () => {
+  it("tsLiteral spells values TypeScript reads back", async () => {
     expect(tsLiteral({ a: [1, "x", null], b: -Infinity })).toBe('{ "a": [1, "x", null], "b": -Infinity }');
-    expect(parseParamValue(tsLiteral({ lr: 0.5, tags: ["a"] }))).toEqual({ lr: 0.5, tags: ["a"] });
+    expect(await parseParamValue(tsLiteral({ lr: 0.5, tags: ["a"] }))).toEqual({ lr: 0.5, tags: ["a"] });
   });
 
   it("parseErrorText finds the error line, or names a compile error", () => {

@@ -34,7 +34,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import ts from "typescript";
+import type * as TS from "typescript";
 import {
   Kernel,
   KernelDiedError,
@@ -143,19 +143,21 @@ export function tsLiteral(value: ParamValue): string {
  * The value of a command-line parameter: a TypeScript literal (`42`, `-1e-3`, `true`, `null`, `"s"`,
  * `'s'`, `[1, 2]`, `{ a: 1 }`) gives its value; anything else (e.g. a bare word) is taken as a string.
  */
-export function parseParamValue(text: string): ParamValue {
+export async function parseParamValue(text: string): Promise<ParamValue> {
+  // Loaded on demand: the compiler takes ~0.3 s to load and only --param needs it.
+  const ts = (await import("typescript")).default;
   const file = ts.createSourceFile("param.ts", `(${text});`, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   const diagnostics = (file as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
   const statement = file.statements[0];
   if (diagnostics.length > 0 || file.statements.length !== 1 || !statement || !ts.isExpressionStatement(statement)) {
     return text;
   }
-  const value = literalValue((statement.expression as ts.ParenthesizedExpression).expression);
+  const value = literalValue(ts, (statement.expression as TS.ParenthesizedExpression).expression);
   return value === undefined ? text : value;
 }
 
 /** The value of a literal expression, or undefined when it is not a literal. */
-function literalValue(node: ts.Expression): ParamValue | undefined {
+function literalValue(ts: typeof TS, node: TS.Expression): ParamValue | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isNumericLiteral(node)) return Number(node.text);
   if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
@@ -163,12 +165,12 @@ function literalValue(node: ts.Expression): ParamValue | undefined {
   if (node.kind === ts.SyntaxKind.NullKeyword) return null;
   if (ts.isIdentifier(node) && (node.text === "NaN" || node.text === "Infinity")) return Number(node.text);
   if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken)) {
-    const inner = literalValue(node.operand);
+    const inner = literalValue(ts, node.operand);
     if (typeof inner !== "number") return undefined;
     return node.operator === ts.SyntaxKind.MinusToken ? -inner : inner;
   }
   if (ts.isArrayLiteralExpression(node)) {
-    const items = node.elements.map((e) => literalValue(e));
+    const items = node.elements.map((e) => literalValue(ts, e));
     return items.every((v) => v !== undefined) ? (items as ParamValue[]) : undefined;
   }
   if (ts.isObjectLiteralExpression(node)) {
@@ -178,7 +180,7 @@ function literalValue(node: ts.Expression): ParamValue | undefined {
       const key = ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name) || ts.isNumericLiteral(prop.name)
         ? prop.name.text
         : undefined;
-      const value = literalValue(prop.initializer);
+      const value = literalValue(ts, prop.initializer);
       if (key === undefined || value === undefined) return undefined;
       result[key] = value;
     }
@@ -225,8 +227,12 @@ function injectedParametersCell(params: Record<string, ParamValue>, parametersSo
   };
 }
 
-/** The notebook with outputs cleared and the parameters cell injected, plus each cell's input position. */
-function prepare(nb: Notebook, params: Record<string, ParamValue> | undefined): { nb: Notebook; inputIndex: (number | null)[] } {
+/**
+ * A copy of the notebook ready to run: outputs, execution counts and timings cleared, and the
+ * `injected-parameters` cell in place when `params` has any; `inputIndex` maps each cell to its
+ * position in `nb` (null for the injected cell).
+ */
+export function prepareNotebook(nb: Notebook, params?: Record<string, ParamValue>): { nb: Notebook; inputIndex: (number | null)[] } {
   const out: Notebook = structuredClone(nb);
   const inputIndex: (number | null)[] = out.cells.map((_, i) => i);
   if (params && Object.keys(params).length > 0) {
@@ -375,7 +381,7 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
   const started = Date.now();
   const file = options.path ?? "notebook";
   checkTypeScriptKernel(input, file);
-  const { nb, inputIndex } = prepare(input, options.params);
+  const { nb, inputIndex } = prepareNotebook(input, options.params);
   const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
   const codeCells = nb.cells.flatMap((cell, index) => (cell.cell_type === "code" ? [{ cell, index }] : []));
   const results: CellResult[] = codeCells.map(({ cell, index }, k) => ({

@@ -1,0 +1,52 @@
+/**
+ * The notebook suite: every notebooks/*.ipynb runs in quick mode (QUICK = true) on a real tslab kernel,
+ * one test per notebook, and its executed copy goes to build/executed/notebooks/. A failure shows the
+ * cell, its first source lines and the error. Notebooks import the built lib (node_modules/reti →
+ * lib/dist): when that build is missing or older than lib/src, the setup rebuilds it with the pinned
+ * TypeScript (what `npm run build` does). NOTEBOOK_JOBS (default 2) notebooks run at a time.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, it } from "vitest";
+import { readNotebook, writeNotebook } from "../scripts/lib/nbformat";
+import { executeNotebook, failureReport, libBuildProblem } from "../scripts/lib/runner";
+
+const root = path.resolve(__dirname, "..");
+const notebooks = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+const jobs = Number(process.env.NOTEBOOK_JOBS ?? 2);
+
+/** Runs at most `jobs` notebooks at once (vitest starts the concurrent tests together). */
+let running = 0;
+const waiting: (() => void)[] = [];
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+beforeAll(async () => {
+  const problem = await libBuildProblem(root);
+  if (!problem) return;
+  const build = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "lib/tsconfig.json"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (build.status !== 0) throw new Error(`${problem}; building it failed:\n${build.stdout}${build.stderr}`);
+}, 300_000);
+
+describe.concurrent("notebooks in quick mode", () => {
+  it.each(notebooks)("%s", async (name) => {
+    const file = path.join("notebooks", name);
+    const result = await slot(async () =>
+      executeNotebook(await readNotebook(path.join(root, file)), { path: path.join(root, file), params: { QUICK: true } }),
+    );
+    await writeNotebook(path.join(root, "build", "executed", file), result.notebook);
+    if (!result.ok) throw new Error([`${file} failed:`, ...failureReport(result, file)].join("\n"));
+  }, 1_200_000);
+});
