@@ -43,7 +43,7 @@ export function dataDir(): string {
 }
 
 /** The bytes of a shipped data file, after checking its SHA-256 against `DATA_FILES`. Lecture: all that use shipped data. */
-export function readDataFile(name: DataFile, options: DataOptions = {}): Buffer {
+export function readDataFile(name: DataFile, options: DataOptions = {}): Uint8Array {
   const expected = DATA_FILES[name];
   if (expected === undefined) throw new DataFileError(`unknown data file "${name}": the shipped files are ${Object.keys(DATA_FILES).join(", ")}`);
   const file = join(options.dir ?? dataDir(), name);
@@ -56,6 +56,11 @@ export function readDataFile(name: DataFile, options: DataOptions = {}): Buffer 
     throw new DataFileError(`data file ${file} has been altered: SHA-256 ${hash}, expected ${expected}; restore it with \`git checkout -- data/${name}\``);
   }
   return bytes;
+}
+
+/** A shipped text file, checksum-verified, decoded as UTF-8. */
+function readDataText(name: DataFile, options: DataOptions): string {
+  return new TextDecoder("utf-8").decode(readDataFile(name, options));
 }
 
 /** Parses CSV text (RFC 4180: quoted fields may hold commas, doubled quotes and newlines) into rows of fields. */
@@ -88,7 +93,7 @@ export function parseCsv(text: string): string[][] {
 
 /** Reads a shipped CSV file, checks its header, and returns the data rows. */
 function readCsv(name: DataFile, header: (h: string[]) => boolean, expectedHeader: string, options: DataOptions): string[][] {
-  const [head, ...rows] = parseCsv(readDataFile(name, options).toString("utf8"));
+  const [head, ...rows] = parseCsv(readDataText(name, options));
   if (!head || !header(head)) throw new DataFileError(`data file ${name}: header is "${head?.join(",")}", expected ${expectedHeader}`);
   return rows;
 }
@@ -177,7 +182,7 @@ export function loadSentiment(part: "train" | "test", options: DataOptions = {})
  * and its entries (split at the lines holding `%`). Lecture: character-level language model (004).
  */
 export function loadFortunes(options: DataOptions = {}): { text: string; entries: string[] } {
-  const text = readDataFile("text/fortunes-it.txt", options).toString("utf8");
+  const text = readDataText("text/fortunes-it.txt", options);
   const entries = text
     .split(/^%\n/m)
     .map((e) => e.replace(/\n$/, ""))
