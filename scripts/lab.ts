@@ -75,7 +75,9 @@ function main(argv: string[]): number {
   }
   const notebooks = join(ROOT, "notebooks");
   console.log(`Starting ${fe.label} in ${notebooks} (Ctrl-C to stop)…`);
-  const child = spawn(fe.command, [...fe.args, `--notebook-dir=${notebooks}`], { cwd: notebooks, stdio: "inherit" });
+  // Jupyter refuses to run as root (containers often do) unless told to.
+  const root = process.getuid?.() === 0 ? ["--allow-root"] : [];
+  const child = spawn(fe.command, [...fe.args, ...root, `--notebook-dir=${notebooks}`], { cwd: notebooks, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => process.exit(code ?? 0));
   return -1;
