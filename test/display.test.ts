@@ -6,7 +6,7 @@ import { describeFigure, figureBundle, figureHtml, imagePng, inKernel, show, typ
 import { lineChart } from "../lib/src/plot";
 import { encodePng } from "../lib/src/png";
 
-const req = createRequire(import.meta.url);
+const req = createRequire(__filename);
 /** tslab's internal module that holds the kernel's display writer (what display.ts relies on). */
 const jupyter = req("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
 const tslab = req("tslab") as { newDisplay(): { html(s: string): void }; display: { png(b: Uint8Array): void } };

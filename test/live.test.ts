@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DisplayBundle } from "../lib/src/display";
 import { LiveTraining } from "../lib/src/live";
 
-const jupyter = createRequire(import.meta.url)("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
+const jupyter = createRequire(__filename)("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
 const EMBEDDED = Symbol.for("reti.display.plotlyEmbedded");
 
 describe("LiveTraining in a kernel", () => {

@@ -99,7 +99,7 @@ describe("evaluateClassifier and modelGrid", () => {
 
   it("modelGrid returns classes (or P(1)) per 2-D point", () => {
     const m = fixed();
-    expect([...modelGrid(m)([[1, -2], [-1, 1], [-1, -1]])]).toEqual([0, 1, 2]);
+    expect(Array.from(modelGrid(m)([[1, -2], [-1, 1], [-1, -1]]))).toEqual([0, 1, 2]);
     expect(() => modelGrid(m, { probability: true })([[0, 0]])).toThrow(/binary classifier/);
     m.dispose();
   });
