@@ -298,6 +298,10 @@ async function main(argv: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+// Exiting runs kernel.ts's exit hook, which kills the kernels still running.
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {

@@ -2,8 +2,8 @@
  * The notebook suite: every notebooks/*.ipynb runs in quick mode (QUICK = true) on a real tslab kernel,
  * one test per notebook, and its executed copy goes to build/executed/notebooks/. A failure shows the
  * cell, its first source lines and the error. Notebooks import the built lib (node_modules/reti →
- * lib/dist): when that build is missing or older than lib/src, the setup rebuilds it with the pinned
- * TypeScript (what `npm run build` does). NOTEBOOK_JOBS (default 2) notebooks run at a time.
+ * lib/dist): when that build is missing or older than lib/src, the setup runs `npm run build` first.
+ * NOTEBOOK_JOBS (default 2) notebooks run at a time.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -33,10 +33,7 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
 beforeAll(async () => {
   const problem = await libBuildProblem(root);
   if (!problem) return;
-  const build = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "lib/tsconfig.json"], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const build = spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`${problem}; building it failed:\n${build.stdout}${build.stderr}`);
 }, 300_000);
 

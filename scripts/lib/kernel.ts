@@ -126,6 +126,12 @@ const STDERR_TAIL_CHARS = 4000;
 
 const projectRoot = path.resolve(__dirname, "..", "..");
 
+/** Kernel processes still running: killed when this process exits, so none outlives its runner. */
+const liveKernels = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of liveKernels) child.kill("SIGKILL");
+});
+
 interface ConnectionInfo {
   transport: "tcp";
   ip: string;
@@ -183,8 +189,10 @@ export class Kernel {
     private readonly conn: ConnectionInfo,
     private readonly connFile: string,
   ) {
+    liveKernels.add(child);
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
+        liveKernels.delete(child);
         this.exit = {
           code,
           signal,
