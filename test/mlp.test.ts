@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { composeLinear, countParams, Dense, fromTfModel, MLP, toTfModel } from "../lib/src/mlp";
+import { composeLinear, countParams, staircaseNetwork, Dense, fromTfModel, MLP, toTfModel } from "../lib/src/mlp";
 import { Random } from "../lib/src/random";
 import { initBackend, tf } from "../lib/src/tf";
 
@@ -57,6 +57,24 @@ describe("dense layer and network, from scratch", () => {
     const flat = one.forward(x);
     for (let i = 0; i < 2; i++) expect(deep[i]).toBeCloseTo(flat[i]!, 12);
     expect(() => composeLinear(Dense.random(3, 5, "relu", random), l2)).toThrow(/only linear layers/);
+  });
+
+  it("approximates a continuous function better as the hidden layer widens (staircase construction)", () => {
+    const f = (x: number) => Math.sin(2 * x) + 0.5 * Math.cos(5 * x);
+    const maxError = (width: number) => {
+      const net = staircaseNetwork(f, -1.5, 1.5, width);
+      let e = 0;
+      for (let i = 0; i <= 600; i++) {
+        const x = -1.5 + (3 * i) / 600;
+        e = Math.max(e, Math.abs(net.forward([x])[0]! - f(x)));
+      }
+      return e;
+    };
+    const errors = [4, 16, 64, 256].map(maxError);
+    for (let i = 1; i < errors.length; i++) expect(errors[i]!).toBeLessThan(errors[i - 1]! / 2);
+    expect(errors[3]!).toBeLessThan(0.05);
+    expect(staircaseNetwork(f, 0, 1, 8).paramCount).toBe(8 + 8 + 8 + 1);
+    expect(() => staircaseNetwork(f, 1, 0, 8)).toThrow(/a < b/);
   });
 
   it("rejects mismatched shapes with clear messages", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { andUnit, dataRadius, margin, novikoffBound, orUnit, separableData, ThresholdUnit, trainPerceptron } from "../lib/src/perceptron";
+import { andUnit, dataRadius, margin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/perceptron";
 import { Random } from "../lib/src/random";
+import { linearlySeparable } from "../lib/src/toy";
 
 const inputs = [
   [0, 0],
@@ -54,10 +55,14 @@ describe("perceptron algorithm", () => {
     const random = new Random(7);
     const teacher = new ThresholdUnit([1, -2], 0.3);
     for (let trial = 0; trial < 5; trial++) {
-      const { X, y } = separableData(200, teacher, 0.1, random);
+      const set = linearlySeparable({ n: 200, w: teacher.w, w0: teacher.w0, margin: 0.05, random });
+      const X = set.data.xRows();
+      const y = Array.from(set.data.y);
       const R = dataRadius(X);
       const gamma = margin(X, y, teacher);
-      expect(gamma).toBeGreaterThan(0);
+      expect(R).toBeCloseTo(set.R, 5);
+      expect(gamma).toBeCloseTo(set.gamma, 5);
+      expect(gamma).toBeGreaterThanOrEqual(0.05);
       const zero = trainPerceptron(X, y, { maxEpochs: 10_000 });
       expect(zero.converged).toBe(true);
       expect(zero.mistakes).toBeLessThanOrEqual(novikoffBound(R, gamma));
@@ -89,23 +94,6 @@ describe("perceptron algorithm", () => {
     expect(() => trainPerceptron(inputs, [0, 1])).toThrow(/4 inputs but 2 labels/);
     expect(() => trainPerceptron(inputs, [0, 0, 0, 1], { init: [0, 0] })).toThrow(/pass 3/);
     expect(() => novikoffBound(1, -0.1)).toThrow(/separable/);
-  });
-});
-
-describe("separable data", () => {
-  it("keeps a band of the given half-width empty around the teacher's line", () => {
-    const teacher = new ThresholdUnit([3, 4], -1);
-    const { X, y } = separableData(300, teacher, 0.2, new Random(4));
-    expect(X.length).toBe(300);
-    X.forEach((x, i) => {
-      const d = teacher.z(x) / 5;
-      expect(Math.abs(d)).toBeGreaterThanOrEqual(0.2);
-      expect(y[i]).toBe(d >= 0 ? 1 : 0);
-      expect(Math.max(Math.abs(x[0]!), Math.abs(x[1]!))).toBeLessThanOrEqual(1);
-    });
-    expect(new Set(y).size).toBe(2);
-    expect(margin(X, y, teacher)).toBeGreaterThanOrEqual((0.2 * 5) / Math.hypot(1, 3, 4));
-    expect(() => separableData(10, teacher, 5, new Random(1))).toThrow(/smaller gap/);
   });
 });
 

@@ -190,6 +190,25 @@ export function countParams(sizes: number[]): { weights: number; biases: number;
   return { weights, biases, total: weights + biases };
 }
 
+/**
+ * A one-hidden-layer sigmoid network built by hand to approximate f on [a, b] — the constructive idea
+ * behind the universal approximation theorem: F(x) = f(x₀) + Σᵢ (f(xᵢ) − f(xᵢ₋₁))·σ(k(x − tᵢ)), a
+ * staircase through f at `width` + 1 evenly spaced points xᵢ, each step a steep sigmoid centred at the
+ * midpoint tᵢ with slope k = `steepness`/h (h the spacing, default steepness 10). The error shrinks
+ * like the spacing as the width grows. Lecture: universal approximation (000, 003).
+ */
+export function staircaseNetwork(f: (x: number) => number, a: number, b: number, width: number, steepness = 10): MLP {
+  if (!(Number.isInteger(width) && width >= 1)) throw new Error(`staircaseNetwork: width must be a positive integer, got ${width}`);
+  if (!(b > a)) throw new Error(`staircaseNetwork: need a < b, got [${a}, ${b}]`);
+  const h = (b - a) / width;
+  const k = steepness / h;
+  const xs = Array.from({ length: width + 1 }, (_, i) => a + i * h);
+  const fs = xs.map(f);
+  const hidden = new Dense(1, width, "sigmoid", new Float64Array(width).fill(k), xs.slice(1).map((x) => -k * (x - h / 2)));
+  const output = new Dense(width, 1, "linear", fs.slice(1).map((v, i) => v - fs[i]!), [fs[0]!]);
+  return new MLP([hidden, output]);
+}
+
 /** TensorFlow.js's name for each activation a dense layer can carry. */
 const TF_ACTIVATIONS = {
   linear: "linear",

@@ -2,7 +2,6 @@
  * The threshold linear unit and the perceptron algorithm, from scratch. Lecture: perceptron (001),
  * threshold linear unit of McCulloch–Pitts and Rosenblatt (003).
  */
-import { type Random, rng } from "./random";
 
 /**
  * A threshold linear unit: z = w0 + wᵀx, output ŷ = 1 if z ≥ 0 else 0 (the step activation).
@@ -175,26 +174,4 @@ export function margin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: Thres
 export function novikoffBound(R: number, gamma: number, { initNorm = 0, eta = 1 }: { initNorm?: number; eta?: number } = {}): number {
   if (!(gamma > 0)) throw new Error(`novikoffBound: margin γ = ${gamma}; the bound needs separable data, γ > 0`);
   return (R / gamma) ** 2 + (2 * initNorm) / (eta * gamma);
-}
-
-/**
- * n points uniform in the square [−1, 1]², labelled by a `teacher` unit (1 where z ≥ 0) and kept only
- * outside a band of half-width `gap` around its boundary, so D is linearly separable with margin at
- * least γ ≥ gap·‖w‖/‖(w0, w)‖. Lecture: perceptron convergence on separable data (001).
- */
-export function separableData(n: number, teacher: ThresholdUnit, gap: number, random: Random = rng()): { X: number[][]; y: number[] } {
-  if (teacher.inputs !== 2) throw new Error(`separableData: the teacher has ${teacher.inputs} inputs; it must take 2 (points in the plane)`);
-  const wNorm = Math.hypot(...teacher.w);
-  if (wNorm === 0) throw new Error("separableData: the teacher's weights w are zero, it defines no line");
-  const X: number[][] = [];
-  const y: number[] = [];
-  for (let tries = 0; X.length < n; tries++) {
-    if (tries > 1000 * n) throw new Error(`separableData: the band of half-width ${gap} leaves almost no room in [−1, 1]²; use a smaller gap`);
-    const x = [random.uniform(-1, 1), random.uniform(-1, 1)];
-    const distance = teacher.z(x) / wNorm;
-    if (Math.abs(distance) < gap) continue;
-    X.push(x);
-    y.push(distance >= 0 ? 1 : 0);
-  }
-  return { X, y };
 }
