@@ -44,7 +44,7 @@ function inputsOf(c: Case) {
 function grads(c: Case): { dx: Float32Array; dw: Float32Array } {
   return tf.tidy(() => {
     const { x, w, dy } = inputsOf(c);
-    const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, c.pad).mul(dy).sum())([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([x, w]);
     return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
   });
 }
@@ -120,7 +120,7 @@ describe("Conv2DBackpropFilter (wasm and cpu) and Conv2DBackpropInput (wasm)", (
         for (const v of y) s += v * v;
         return s / 2;
       };
-      const dw = tf.tidy(() => tf.grad((b: tf.Tensor4D) => tf.conv2d(x, b, c.strides, c.pad).square().sum().div(2))(w).dataSync());
+      const dw = tf.tidy(() => tf.grad((b: tf.Tensor) => tf.conv2d(x, b as tf.Tensor4D, c.strides, c.pad).square().sum().div(2))(w).dataSync());
       const base = w.dataSync();
       const eps = 1e-2;
       const numeric = new Float64Array(base.length);
@@ -178,7 +178,7 @@ describe("a small CNN on wasm", () => {
   it("gets gradients through conv2d for every variable, and a few steps reduce the loss", async () => {
     await initBackend("wasm");
     const seed = 7;
-    const xs = tf.randomNormal([32, 12, 12, 1], 0, 1, "float32", seed);
+    const xs = tf.randomNormal([32, 12, 12, 1], 0, 1, "float32", seed) as tf.Tensor4D;
     const labels = tf.oneHot(tf.tensor1d(values(32, 11).map((v) => (v > 0 ? 1 : 0)), "int32"), 2);
     // A learnable rule: the label is whether the image's top half is brighter than its bottom half.
     const ys = tf.tidy(() => {
@@ -187,8 +187,8 @@ describe("a small CNN on wasm", () => {
       return tf.oneHot(top.greater(bottom).cast("int32"), 2);
     });
     labels.dispose();
-    const k1 = tf.variable(tf.randomNormal([3, 3, 1, 4], 0, 0.3, "float32", seed + 1));
-    const k2 = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 0.3, "float32", seed + 2));
+    const k1 = tf.variable(tf.randomNormal([3, 3, 1, 4], 0, 0.3, "float32", seed + 1)) as tf.Variable<tf.Rank.R4>;
+    const k2 = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 0.3, "float32", seed + 2)) as tf.Variable<tf.Rank.R4>;
     const dense = tf.variable(tf.randomNormal([3 * 3 * 8, 2], 0, 0.1, "float32", seed + 3));
     const loss = () =>
       tf.tidy(() => {
@@ -215,11 +215,11 @@ describe("wasm BatchMatMul with transposed operands", () => {
     await initBackend("wasm");
     const a = tf.tensor3d(values(2 * 5 * 3, 21), [2, 5, 3]);
     const b = tf.tensor3d(values(1 * 5 * 4, 22), [1, 5, 4]);
-    const plain = tf.matMul(a.transpose([0, 2, 1]), b).arraySync(); // [2, 3, 4]
+    const plain = tf.matMul(a.transpose([0, 2, 1]), b).arraySync() as number[][][]; // [2, 3, 4]
     const viaFlag = tf.matMul(a, b, true, false).arraySync();
     expect(viaFlag).toEqual(plain);
     const bt = b.transpose([0, 2, 1]); // [1, 4, 5]
-    const both = tf.matMul(a, bt, true, true).arraySync();
+    const both = tf.matMul(a, bt, true, true).arraySync() as number[][][];
     both.flat(2).forEach((v, i) => expect(v).toBeCloseTo(plain.flat(2)[i]!, 5));
     const m = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
     expect(tf.matMul(m, m, false, true).arraySync()).toEqual([[5, 11, 17], [11, 25, 39], [17, 39, 61]]);

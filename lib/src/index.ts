@@ -25,3 +25,4 @@ export * from "./init";
 export * from "./mnist";
 export * from "./architectures";
 export * from "./datasets";
+export * from "./conv";

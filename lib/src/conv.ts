@@ -1,0 +1,322 @@
+/**
+ * The 2-D convolution from scratch, the way the lectures write it: H[i,j] = Σ_a Σ_b V[a,b] X[i·s_r + a, j·s_c + b]
+ * (a cross-correlation, as in every deep-learning library), with padding and separate row/column strides,
+ * several kernels making channels, the same computed as one matrix product (im2col), max and average pooling
+ * with their backward passes, and the classic edge filters. Plain arrays in, plain arrays out, so each step can
+ * be printed and checked against `tf.conv2d` / `tf.maxPool`. Lecture: CNN (000, 001, 003).
+ */
+import { tf } from "./tf";
+
+/** One channel of an image or feature map: rows of pixel values (height × width). */
+export type FeatureMap = number[][];
+
+/** A multi-channel image or stack of feature maps, channels first: `volume[c][row][col]`. */
+export type Volume = number[][][];
+
+/** A pair (rows, columns) or one number used for both. */
+export type PerAxis = number | [number, number];
+
+/** Padding and stride of a convolution. Lecture: CNN (001), padding and stride. */
+export interface ConvOptions {
+  /** Zero rows added above and below, zero columns added left and right (default 0). */
+  padding?: PerAxis;
+  /** Step between windows along rows and along columns (default 1); the lecture's example uses [3, 2]. */
+  stride?: PerAxis;
+}
+
+function perAxis(value: PerAxis, what: string): [number, number] {
+  const pair: [number, number] = typeof value === "number" ? [value, value] : value;
+  if (!pair.every((v) => Number.isInteger(v) && v >= 0)) throw new Error(`${what} must be a non-negative integer or a [rows, columns] pair of them, got ${JSON.stringify(value)}`);
+  return pair;
+}
+
+function shapeOf(x: ArrayLike<ArrayLike<number>>, what: string): [number, number] {
+  const rows = x.length;
+  const cols = rows > 0 ? x[0]!.length : 0;
+  if (rows === 0 || cols === 0) throw new Error(`${what} is empty: pass a non-empty 2-D array`);
+  for (let i = 0; i < rows; i++) {
+    if (x[i]!.length !== cols) throw new Error(`${what} is ragged: row ${i} has ${x[i]!.length} values where row 0 has ${cols}`);
+  }
+  return [rows, cols];
+}
+
+/**
+ * The output size along one axis, ⌊(W + 2P − K)/S⌋ + 1 (the lecture's W − (n − 1) when P = 0 and S = 1:
+ * 224 ⊛ 5 → 220). Throws when the kernel does not fit. Lecture: CNN (001), output size.
+ */
+export function outputSize(inputSize: number, kernelSize: number, padding = 0, stride = 1): number {
+  if (stride < 1) throw new Error(`stride must be at least 1, got ${stride}`);
+  const room = inputSize + 2 * padding - kernelSize;
+  if (room < 0) throw new Error(`a kernel of size ${kernelSize} does not fit an input of size ${inputSize} padded by ${padding}: pad more or use a smaller kernel`);
+  return Math.floor(room / stride) + 1;
+}
+
+/** `x` surrounded by `padding` rows/columns of `value` (default 0). Lecture: CNN (001), padding. */
+export function pad2d(x: ArrayLike<ArrayLike<number>>, padding: PerAxis, value = 0): FeatureMap {
+  const [pr, pc] = perAxis(padding, "padding");
+  const [rows, cols] = shapeOf(x, "the input");
+  const out: FeatureMap = [];
+  for (let i = -pr; i < rows + pr; i++) {
+    const row: number[] = [];
+    for (let j = -pc; j < cols + pc; j++) row.push(i >= 0 && i < rows && j >= 0 && j < cols ? x[i]![j]! : value);
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * The 2-D cross-correlation of one channel with one kernel: H[i,j] = Σ_a Σ_b V[a,b] X[i·s_r + a, j·s_c + b]
+ * on the zero-padded input. The lecture's 5×5 ⊛ 3×3 example gives [[4,3,4],[2,4,3],[2,3,4]]. Lecture: CNN (000, 001).
+ */
+export function conv2d(x: ArrayLike<ArrayLike<number>>, kernel: ArrayLike<ArrayLike<number>>, options: ConvOptions = {}): FeatureMap {
+  const [kh, kw] = shapeOf(kernel, "the kernel");
+  const [sr, sc] = perAxis(options.stride ?? 1, "stride");
+  const padded = pad2d(x, options.padding ?? 0);
+  const oh = outputSize(padded.length, kh, 0, sr);
+  const ow = outputSize(padded[0]!.length, kw, 0, sc);
+  const out: FeatureMap = [];
+  for (let i = 0; i < oh; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < ow; j++) {
+      let s = 0;
+      for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) s += kernel[a]![b]! * padded[i * sr + a]![j * sc + b]!;
+      row.push(s);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Several kernels over a multi-channel input, one output channel each: out[k] = Σ_c x[c] ⊛ kernels[k][c] + bias[k].
+ * `kernels[k][c]` is kernel k's slice for input channel c (so each kernel is n × n × C, as 5 × 5 × 3 for RGB).
+ * Lecture: CNN (001), several kernels make channels.
+ */
+export function conv2dChannels(x: Volume, kernels: Volume[], options: ConvOptions & { bias?: number[] } = {}): Volume {
+  if (kernels.length === 0) throw new Error("no kernels: pass at least one kernel (an array of per-channel 2-D slices)");
+  return kernels.map((kernel, k) => {
+    if (kernel.length !== x.length) throw new Error(`kernel ${k} has ${kernel.length} channel slices but the input has ${x.length} channels`);
+    let sum: FeatureMap | undefined;
+    x.forEach((channel, c) => {
+      const part = conv2d(channel, kernel[c]!, options);
+      sum = sum === undefined ? part : sum.map((row, i) => row.map((v, j) => v + part[i]![j]!));
+    });
+    const b = options.bias?.[k] ?? 0;
+    return sum!.map((row) => row.map((v) => v + b));
+  });
+}
+
+/**
+ * im2col: every window of the padded input unrolled into one row, so a convolution becomes one matrix product.
+ * Row r = i·ow + j holds the window of output position (i, j); column c·kh·kw + a·kw + b holds x[c][i·s_r + a][j·s_c + b].
+ * Lecture: CNN (001), convolution as a matrix product.
+ */
+export function im2col(x: Volume, kernelSize: PerAxis, options: ConvOptions = {}): number[][] {
+  const [kh, kw] = perAxis(kernelSize, "kernelSize");
+  const [sr, sc] = perAxis(options.stride ?? 1, "stride");
+  const padded = x.map((channel) => pad2d(channel, options.padding ?? 0));
+  const oh = outputSize(padded[0]!.length, kh, 0, sr);
+  const ow = outputSize(padded[0]![0]!.length, kw, 0, sc);
+  const rows: number[][] = [];
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const row: number[] = [];
+      for (const channel of padded) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) row.push(channel[i * sr + a]![j * sc + b]!);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/**
+ * The same as `conv2dChannels`, as one matrix product: patches (im2col, P × C·kh·kw) times the kernels unrolled
+ * into columns (C·kh·kw × K), each output column reshaped back into a feature map. Lecture: CNN (001), im2col.
+ */
+export function conv2dIm2col(x: Volume, kernels: Volume[], options: ConvOptions & { bias?: number[] } = {}): Volume {
+  const kh = kernels[0]![0]!.length;
+  const kw = kernels[0]![0]![0]!.length;
+  const patches = im2col(x, [kh, kw], options);
+  const weights = kernels.map((kernel) => kernel.flatMap((slice) => slice.flat())); // K × C·kh·kw
+  const [sr, sc] = perAxis(options.stride ?? 1, "stride");
+  const [pr, pc] = perAxis(options.padding ?? 0, "padding");
+  const oh = outputSize(x[0]!.length, kh, pr, sr);
+  const ow = outputSize(x[0]![0]!.length, kw, pc, sc);
+  return weights.map((w, k) => {
+    const b = options.bias?.[k] ?? 0;
+    const map: FeatureMap = [];
+    for (let i = 0; i < oh; i++) {
+      const row: number[] = [];
+      for (let j = 0; j < ow; j++) {
+        const patch = patches[i * ow + j]!;
+        let s = b;
+        for (let t = 0; t < patch.length; t++) s += patch[t]! * w[t]!;
+        row.push(s);
+      }
+      map.push(row);
+    }
+    return map;
+  });
+}
+
+/** Calls `visit(window, i, j)` for each pooling window: the window's cells as [row, col] pairs, row-major. */
+function forEachWindow(rows: number, cols: number, size: PerAxis, stride: PerAxis | undefined, visit: (cells: [number, number][], i: number, j: number) => void): [number, number] {
+  const [ph, pw] = perAxis(size, "pool size");
+  const [sr, sc] = perAxis(stride ?? size, "stride");
+  const oh = outputSize(rows, ph, 0, sr);
+  const ow = outputSize(cols, pw, 0, sc);
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const cells: [number, number][] = [];
+      for (let a = 0; a < ph; a++) for (let b = 0; b < pw; b++) cells.push([i * sr + a, j * sc + b]);
+      visit(cells, i, j);
+    }
+  }
+  return [oh, ow];
+}
+
+function emptyMap(rows: number, cols: number): FeatureMap {
+  return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+}
+
+/** The cell of `cells` holding the largest value of `x` (the first one on ties, as TensorFlow does). */
+function argmaxCell(x: ArrayLike<ArrayLike<number>>, cells: [number, number][]): [number, number] {
+  let best = cells[0]!;
+  for (const cell of cells) if (x[cell[0]]![cell[1]]! > x[best[0]]![best[1]]!) best = cell;
+  return best;
+}
+
+/**
+ * Max pooling: the largest value of each `size` window, windows `stride` apart (default: the window size, so
+ * they do not overlap). The lecture's 4×4 example with 2×2 windows gives [[4,5],[3,4]]. Lecture: CNN (000, 001), pooling.
+ */
+export function maxPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
+  const [rows, cols] = shapeOf(x, "the input");
+  const out: FeatureMap = [];
+  forEachWindow(rows, cols, size, stride, (cells, i, j) => {
+    const [r, c] = argmaxCell(x, cells);
+    (out[i] ??= [])[j] = x[r]![c]!;
+  });
+  return out;
+}
+
+/** Average pooling: the mean of each window. Lecture: CNN (000), pooling. */
+export function avgPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
+  const [rows, cols] = shapeOf(x, "the input");
+  const out: FeatureMap = [];
+  forEachWindow(rows, cols, size, stride, (cells, i, j) => {
+    (out[i] ??= [])[j] = cells.reduce((s, [r, c]) => s + x[r]![c]!, 0) / cells.length;
+  });
+  return out;
+}
+
+/**
+ * Max pooling's backward pass: ∂L/∂x is zero except at each window's arg-max, which receives that window's
+ * ∂L/∂y (summed where overlapping windows share an arg-max): the max acts as a "gradient switch".
+ * Lecture: CNN (001), the gradient of max pooling.
+ */
+export function maxPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
+  const [rows, cols] = shapeOf(x, "the input");
+  const dx = emptyMap(rows, cols);
+  const [oh, ow] = forEachWindow(rows, cols, size, stride, (cells, i, j) => {
+    const [r, c] = argmaxCell(x, cells);
+    dx[r]![c]! += gradOutput[i]?.[j] ?? NaN;
+  });
+  const [gh, gw] = shapeOf(gradOutput, "the output gradient");
+  if (gh !== oh || gw !== ow) throw new Error(`the output gradient is ${gh}×${gw} but the pooled output is ${oh}×${ow}`);
+  return dx;
+}
+
+/** Average pooling's backward pass: each window spreads its ∂L/∂y evenly over its cells. Lecture: CNN (000), pooling. */
+export function avgPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
+  const [rows, cols] = shapeOf(x, "the input");
+  const dx = emptyMap(rows, cols);
+  const [oh, ow] = forEachWindow(rows, cols, size, stride, (cells, i, j) => {
+    for (const [r, c] of cells) dx[r]![c]! += (gradOutput[i]?.[j] ?? NaN) / cells.length;
+  });
+  const [gh, gw] = shapeOf(gradOutput, "the output gradient");
+  if (gh !== oh || gw !== ow) throw new Error(`the output gradient is ${gh}×${gw} but the pooled output is ${oh}×${ow}`);
+  return dx;
+}
+
+/** The Laplacian edge filter of the lecture, [[0,1,0],[1,−4,1],[0,1,0]]: zero on flat regions, large at edges. Lecture: CNN (000). */
+export const LAPLACIAN: FeatureMap = [
+  [0, 1, 0],
+  [1, -4, 1],
+  [0, 1, 0],
+];
+
+/** The Sobel filter for vertical edges (the horizontal derivative ∂/∂x). Lecture: CNN (003), Sobel. */
+export const SOBEL_X: FeatureMap = [
+  [-1, 0, 1],
+  [-2, 0, 2],
+  [-1, 0, 1],
+];
+
+/** The Sobel filter for horizontal edges (∂/∂y), the lecture's `sobel_y` = [[−1,−2,−1],[0,0,0],[1,2,1]]. Lecture: CNN (003). */
+export const SOBEL_Y: FeatureMap = [
+  [-1, -2, -1],
+  [0, 0, 0],
+  [1, 2, 1],
+];
+
+/** `x` moved down by `dy` rows and right by `dx` columns (negative: up/left), filling with zeros. Lecture: CNN (001), translation. */
+export function shift2d(x: ArrayLike<ArrayLike<number>>, dy: number, dx: number): FeatureMap {
+  const [rows, cols] = shapeOf(x, "the input");
+  return Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => {
+      const r = i - dy;
+      const c = j - dx;
+      return r >= 0 && r < rows && c >= 0 && c < cols ? x[r]![c]! : 0;
+    }),
+  );
+}
+
+/**
+ * A synthetic grey image in [0, 1] for trying filters on something larger than a digit: a bright square, a disk,
+ * a triangle, a diagonal bar and vertical stripes on a dark background, `size` × `size` pixels (default 96).
+ * Lecture: CNN (000, 003), edge detection.
+ */
+export function testPattern(size = 96): FeatureMap {
+  if (!Number.isInteger(size) || size < 32) throw new Error(`testPattern needs an integer size of at least 32, got ${size}`);
+  const u = size / 96;
+  return Array.from({ length: size }, (_, i) =>
+    Array.from({ length: size }, (_, j) => {
+      const [y, x] = [i / u, j / u];
+      if (y >= 10 && y < 40 && x >= 10 && x < 40) return 1; // square
+      if ((y - 25) ** 2 + (x - 70) ** 2 < 15 ** 2) return 0.8; // disk
+      if (y >= 55 && y < 88 && x >= 8 && x < 44 && x - 8 < ((y - 55) * 36) / 33) return 0.6; // right triangle
+      if (y >= 52 && y < 90 && x >= 52 && x < 90) {
+        if (Math.abs(x - 52 - (y - 52)) < 3) return 1; // diagonal bar
+        if (x >= 70 && Math.floor((x - 70) / 4) % 2 === 0) return 0.5; // vertical stripes
+      }
+      return 0.1;
+    }),
+  );
+}
+
+/** Builds the NHWC tensor [1, H, W, C] of a channels-first volume, for comparing with `tf.conv2d`. Lecture: CNN (001). */
+export function volumeToTensor(x: Volume): tf.Tensor4D {
+  const [h, w] = shapeOf(x[0]!, "channel 0");
+  const data = new Float32Array(h * w * x.length);
+  x.forEach((channel, c) => channel.forEach((row, i) => row.forEach((v, j) => (data[(i * w + j) * x.length + c] = v))));
+  return tf.tensor4d(data, [1, h, w, x.length]);
+}
+
+/** The channels-first volume of image `index` (default 0) of an NHWC tensor. Lecture: CNN (001). */
+export function tensorToVolume(t: tf.Tensor4D, index = 0): Volume {
+  const [n, h, w, c] = t.shape;
+  if (index < 0 || index >= n) throw new Error(`image ${index} does not exist: the tensor holds ${n}`);
+  const data = t.dataSync();
+  const base = index * h * w * c;
+  return Array.from({ length: c }, (_, k) => Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => data[base + (i * w + j) * c + k]!)));
+}
+
+/** Builds the HWIO filter tensor [kh, kw, C, K] that `tf.conv2d` takes from kernels given as `kernels[k][c]` slices. Lecture: CNN (001). */
+export function kernelsToTensor(kernels: Volume[]): tf.Tensor4D {
+  const K = kernels.length;
+  const C = kernels[0]!.length;
+  const [kh, kw] = shapeOf(kernels[0]![0]!, "kernel 0");
+  const data = new Float32Array(kh * kw * C * K);
+  kernels.forEach((kernel, k) => kernel.forEach((slice, c) => slice.forEach((row, a) => row.forEach((v, b) => (data[((a * kw + b) * C + c) * K + k] = v)))));
+  return tf.tensor4d(data, [kh, kw, C, K]);
+}
