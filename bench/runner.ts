@@ -15,7 +15,7 @@ import { promises as fs, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { readNotebook, writeNotebook } from "../scripts/lib/nbformat";
+import { readNotebook, writeNotebook, type Notebook } from "../scripts/lib/nbformat";
 import { executeNotebook, libBuildProblem, prepareNotebook } from "../scripts/lib/runner";
 
 const root = path.resolve(__dirname, "..");
@@ -84,35 +84,45 @@ async function main() {
       cells: prepared.cells.filter((c) => c.cell_type === "code").length,
       nbconvert: [], cli: [], inProcess: [], kernelStart: [], cellOverhead: [], notebookOverhead: [],
     };
-    for (let i = 0; i < runs; i++) {
-      row.nbconvert.push(timed(NBCONVERT, [
-        "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab",
-        "--ExecutePreprocessor.timeout=600", "--output-dir", path.join(outDir, "nbconvert"), file,
-      ], env));
-      row.cli.push(timed(process.execPath, [
-        path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/notebooks.ts", file,
-        "--jobs", "1", "--output-dir", path.join(outDir, "runner"),
-      ]));
-      const t0 = performance.now();
-      const result = await executeNotebook(prepared, { path: file });
-      row.inProcess.push(performance.now() - t0);
-      if (!result.ok) throw new Error(`${input} failed in the runner: ${result.failure?.error}`);
-      row.kernelStart.push(result.kernelStartMs);
-      let cellsMs = 0;
-      for (const cell of result.cells) {
-        if (cell.status !== "ok") continue;
-        const timing = (result.notebook.cells[cell.index].metadata.execution ?? {}) as Record<string, string>;
-        const kernelMs = Date.parse(timing["iopub.status.idle"]) - Date.parse(timing["iopub.status.busy"]);
-        row.cellOverhead.push(cell.durationMs - kernelMs);
-        cellsMs += cell.durationMs;
-      }
-      row.notebookOverhead.push(result.durationMs - result.kernelStartMs - cellsMs);
+    try {
+      for (let i = 0; i < runs; i++) await measure(row, prepared, file, env, outDir);
+      rows.push(row);
+      process.stderr.write(`${input}: done\n`);
+    } catch (err) {
+      process.stderr.write(`${input}: left out, it fails: ${(err as Error).message.split("\n").slice(0, 3).join(" | ")}\n`);
     }
-    rows.push(row);
-    process.stderr.write(`${input}: done\n`);
   }
   await fs.rm(path.dirname(path.dirname(jupyterPath)), { recursive: true, force: true });
+  printTable(rows, runs);
+}
 
+/** One run of each tool on one notebook, appended to the row. */
+async function measure(row: Row, prepared: Notebook, file: string, env: NodeJS.ProcessEnv, outDir: string): Promise<void> {
+  row.nbconvert.push(timed(NBCONVERT, [
+    "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab",
+    "--ExecutePreprocessor.timeout=600", "--output-dir", path.join(outDir, "nbconvert"), file,
+  ], env));
+  row.cli.push(timed(process.execPath, [
+    path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/notebooks.ts", file,
+    "--jobs", "1", "--output-dir", path.join(outDir, "runner"),
+  ]));
+  const t0 = performance.now();
+  const result = await executeNotebook(prepared, { path: file });
+  row.inProcess.push(performance.now() - t0);
+  if (!result.ok) throw new Error(`the runner failed it: ${result.failure?.error}`);
+  row.kernelStart.push(result.kernelStartMs);
+  let cellsMs = 0;
+  for (const cell of result.cells) {
+    if (cell.status !== "ok") continue;
+    const timing = (result.notebook.cells[cell.index].metadata.execution ?? {}) as Record<string, string>;
+    const kernelMs = Date.parse(timing["iopub.status.idle"]) - Date.parse(timing["iopub.status.busy"]);
+    row.cellOverhead.push(cell.durationMs - kernelMs);
+    cellsMs += cell.durationMs;
+  }
+  row.notebookOverhead.push(result.durationMs - result.kernelStartMs - cellsMs);
+}
+
+function printTable(rows: Row[], runs: number): void {
   const s = (ms: number) => (ms / 1000).toFixed(2);
   const header = ["notebook", "code cells", "nbconvert s", "runner CLI s", "runner in-process s", "kernel start s", "overhead/cell ms", "overhead/notebook ms"];
   const table = rows.map((r) => [

@@ -50,6 +50,8 @@ export interface KernelOptions {
   startTimeoutMs?: number;
   /** The tslab package folder; default: the one in this project's node_modules. */
   tslabDir?: string;
+  /** Extra node options for the kernel process (e.g. a permission-model sandbox), before the script. */
+  nodeArgs?: string[];
 }
 
 /** The shell reply to one execute request, with timing taken from the messages. */
@@ -245,10 +247,13 @@ export class Kernel {
     };
     const connFile = path.join(os.tmpdir(), `reti-kernel-${process.pid}-${randomUUID()}.json`);
     await fs.writeFile(connFile, JSON.stringify(conn), { mode: 0o600 });
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-    // A loader that runs this process (tsx, vitest) must not leak into the kernel.
-    delete env.NODE_OPTIONS;
-    const nodeArgs = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
+    // A loader that runs this process (tsx, vitest) must not leak into the kernel through NODE_OPTIONS.
+    const { NODE_OPTIONS: _, ...inherited } = process.env;
+    const env: NodeJS.ProcessEnv = { ...inherited, ...options.env };
+    const nodeArgs = [
+      ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
+      ...(options.nodeArgs ?? []),
+    ];
     const started = Date.now();
     const child = spawn(process.execPath, [...nodeArgs, tslabBin, "kernel", "--config-path", connFile], {
       cwd: options.cwd ?? process.cwd(),

@@ -11,6 +11,7 @@
  *     cwd: "/tmp/grading/alice",                   // kernel working directory (default: the notebook's folder)
  *     env: { RETI_BACKEND: "cpu" },                // extra environment for the kernel
  *     maxOldSpaceMb: 2048,                         // kernel heap limit (node --max-old-space-size)
+ *     nodeArgs: ["--experimental-permission"],     // more node options for the kernel; tslabDir: another tslab
  *     cellTimeoutMs: 60_000,                       // per cell (default 300 s)
  *     notebookTimeoutMs: 600_000,                  // all cells together, after the kernel start (default none)
  *     allowErrors: true,                           // go on after failing cells (default: stop at the first)
@@ -57,6 +58,10 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Heap limit of the kernel process in MB (node --max-old-space-size). */
   maxOldSpaceMb?: number;
+  /** Extra node options for the kernel process (e.g. `--experimental-permission ...`). */
+  nodeArgs?: string[];
+  /** The tslab package folder to run; default: this project's node_modules/tslab. */
+  tslabDir?: string;
   /** Per-cell timeout in ms (default 300 000). */
   cellTimeoutMs?: number;
   /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own 60 s limit). */
@@ -402,6 +407,8 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
     cwd: options.cwd ?? (options.path ? path.dirname(path.resolve(options.path)) : process.cwd()),
     env: options.env,
     maxOldSpaceMb: options.maxOldSpaceMb,
+    nodeArgs: options.nodeArgs,
+    tslabDir: options.tslabDir,
   });
   const deadline = options.notebookTimeoutMs === undefined ? Infinity : Date.now() + options.notebookTimeoutMs;
   const kernelStartMs = kernel.startMs;
