@@ -53,7 +53,7 @@ describe("LiveTraining in a kernel", () => {
       ["text/html", false],
       ["application/vnd.plotly.v1+json,text/html,text/plain", false],
     ]);
-    expect(calls[2]![0].data["text/html"]).toContain("plotly.js v3.1.0");
+    expect((calls[2]![0].data["text/html"] as string).includes("plotly.js v3.1.0")).toBe(true);
     const curve = calls[3]![0];
     const curveId = curve.transient!.display_id!;
     expect(curveId).toMatch(/^reti-curve-/);

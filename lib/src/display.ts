@@ -78,16 +78,46 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
+/** plotly.js's version, the key under which pages cache the library. */
+function plotlyVersion(): string {
+  return (nodeRequire("plotly.js-dist-min/package.json") as { version: string }).version;
+}
+
+/**
+ * Browser-side cache of plotly.js in IndexedDB (per Jupyter server origin), so a figure still draws
+ * after a page reload while the kernel, which embeds the library only once per session, keeps running.
+ * `store` runs inside the embedding script; `load` runs in each figure's script when Plotly is missing.
+ */
+function cacheScript(action: "store" | "load"): string {
+  const key = JSON.stringify(`plotly.js-${plotlyVersion()}`);
+  const open = `var rq = indexedDB.open("reti", 1); rq.onupgradeneeded = function () { rq.result.createObjectStore("lib"); };`;
+  if (action === "store") {
+    return (
+      `try { var src = !window.__retiPlotlyFromCache && document.currentScript && document.currentScript.text;\n` +
+      `  if (src && window.indexedDB) { ${open}\n` +
+      `    rq.onsuccess = function () { rq.result.transaction("lib", "readwrite").objectStore("lib").put(src, ${key}); }; } } catch (e) {}`
+    );
+  }
+  return (
+    `if (!window.__retiPlotlyCacheTried && window.indexedDB) { window.__retiPlotlyCacheTried = true;\n` +
+    `  try { ${open}\n` +
+    `    rq.onsuccess = function () { var get = rq.result.transaction("lib").objectStore("lib").get(${key});\n` +
+    `      get.onsuccess = function () { if (get.result && !window.Plotly) { window.__retiPlotlyFromCache = true;\n` +
+    `        var s = document.createElement("script"); s.text = get.result; document.head.appendChild(s); } }; }; } catch (e) {} }`
+  );
+}
+
 /**
  * plotly.js from the `plotly.js-dist-min` package as an inline <script> that defines
  * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
- * would otherwise hand it to require.js. Works offline. Lecture: all (display).
+ * would otherwise hand it to require.js. Works offline; the page also caches it for reloads.
+ * Lecture: all (display).
  */
 export function plotlyScript(): string {
   const source = readFileSync(nodeRequire.resolve("plotly.js-dist-min"), "utf8");
   return (
     `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n` +
-    `}).call(window, undefined, undefined, undefined);</script>`
+    `}).call(window, undefined, undefined, undefined);\n${cacheScript("store")}</script>`
   );
 }
 
@@ -117,8 +147,9 @@ function elementId(json: string, counter: number): string {
 let figureCounter = 0;
 
 /**
- * HTML that draws `fig` with plotly.js once `window.Plotly` exists (waiting up to 20 s for a
- * library loaded by an earlier output). Where scripts do not run, the div shows the description.
+ * HTML that draws `fig` with plotly.js once `window.Plotly` exists (loading it from the page's cache,
+ * or waiting up to 20 s for an earlier output to load it). Where scripts do not run, the div shows
+ * the description.
  * With `includePlotly`, the library is embedded first. Lecture: all (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
@@ -137,10 +168,11 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `    }\n` +
     `  }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
+    `  ${cacheScript("load")}\n` +
     `  var tries = 0, timer = setInterval(function () {\n` +
     `    if (window.Plotly) { clearInterval(timer); draw(); }\n` +
     `    else if (++tries > 400) { clearInterval(timer); var el = document.getElementById("${id}");\n` +
-    `      if (el) el.textContent = "plotly.js is not loaded in this page: run the notebook from the top (the first figure of a kernel session embeds it).";\n` +
+    `      if (el) el.textContent = "plotly.js is not loaded in this page: restart the kernel and run the notebook from the top (the first figure of a kernel session embeds it).";\n` +
     `    }\n` +
     `  }, 50);\n` +
     `})();</script>`;
