@@ -1,0 +1,197 @@
+/**
+ * Figure export (issue 8). `npm run figures -- [notebooks or globs] [options]` runs the notebooks
+ * (or reuses executed copies in build/executed/ newer than their sources), finds every named figure
+ * (`show(figure)` with a `name`) and writes `build/figures/<notebook>/<name>.svg` and `.png` with the
+ * slide or paper preset, plus `build/figures/index.html`, a gallery that works offline.
+ * The pieces: scripts/lib/figures.ts (finding, presets, executed copies), scripts/lib/render.ts (Chromium).
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { escapeHtml } from "../lib/src/display";
+import { applyPreset, executedNotebooks, expandNotebooks, findFigures, notebookTitle, PRESETS, type Executed, type NamedFigure } from "./lib/figures";
+import { ChromiumMissingError, Renderer } from "./lib/render";
+
+const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
+  (default: notebooks/*.ipynb)
+  --format LIST    svg, png or svg,png (default svg,png)
+  --preset NAME    slide (1600×900 CSS px, PNG at 2× = 3200×1800, projector type; default)
+                   or paper (800×500, PNG 1600×1000)
+  --quick          run the notebooks in quick mode (QUICK = true); default: the full notebooks
+  --rerun          run the notebooks even when a fresh executed copy exists in build/executed/
+  --jobs N         notebooks run at a time (default 2)
+  --out DIR        where figures go (default build/figures)
+Writes <out>/<notebook>/<name>.svg|.png for each named figure and <out>/index.html (gallery).
+Exit status 0 only if every notebook ran and every figure was written.`;
+
+type Format = "svg" | "png";
+
+interface Cli {
+  patterns: string[];
+  formats: Format[];
+  preset: keyof typeof PRESETS;
+  quick: boolean;
+  rerun: boolean;
+  jobs: number;
+  out: string;
+}
+
+class UsageError extends Error {}
+
+function parseCli(argv: string[]): Cli | "help" {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: "string" },
+      preset: { type: "string" },
+      quick: { type: "boolean" },
+      rerun: { type: "boolean" },
+      jobs: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const formats = (values.format ?? "svg,png").split(",").map((f) => f.trim().toLowerCase());
+  for (const f of formats) if (f !== "svg" && f !== "png") throw new UsageError(`--format: unknown format "${f}" (use svg, png or svg,png)`);
+  const preset = values.preset ?? "slide";
+  if (preset !== "slide" && preset !== "paper") throw new UsageError(`--preset: unknown preset "${preset}" (use slide or paper)`);
+  const jobs = Number(values.jobs ?? 2);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs needs a positive integer, got ${JSON.stringify(values.jobs)}`);
+  return {
+    patterns: positionals.length > 0 ? positionals : ["notebooks/*.ipynb"],
+    formats: [...new Set(formats)] as Format[],
+    preset,
+    quick: values.quick ?? false,
+    rerun: values.rerun ?? false,
+    jobs,
+    out: values.out ?? path.join("build", "figures"),
+  };
+}
+
+/** What was exported from one notebook. */
+interface Exported {
+  executed: Executed;
+  folder: string;
+  title: string;
+  figures: NamedFigure[];
+  unnamed: number;
+  warnings: string[];
+}
+
+/** The offline gallery: one section per notebook, one card per figure (relative links only). */
+function galleryHtml(exported: Exported[], cli: Cli, seconds: number): string {
+  const preset = PRESETS[cli.preset];
+  const sections = exported.map((e) => {
+    const cards = e.figures.map((f) => {
+      const base = `${e.folder}/${f.name}`;
+      const image = cli.formats.includes("png") ? `${base}.png` : `${base}.svg`;
+      const links = cli.formats.map((fmt) => `<a href="${escapeHtml(base)}.${fmt}">${fmt.toUpperCase()}</a>`).join(" · ");
+      return (
+        `<figure id="${escapeHtml(base)}"><a href="${escapeHtml(image)}"><img src="${escapeHtml(image)}" alt="${escapeHtml(f.name)}" loading="lazy"></a>` +
+        `<figcaption><code>${escapeHtml(f.name)}</code> <span>cell ${f.cell}</span> ${links}</figcaption></figure>`
+      );
+    });
+    const notes = [
+      ...(e.executed.failure ? [`the notebook failed; figures up to the failing cell are shown:\n${e.executed.failure}`] : []),
+      ...e.warnings,
+      ...(e.unnamed > 0 ? [`${e.unnamed} figure${e.unnamed === 1 ? " has" : "s have"} no name and ${e.unnamed === 1 ? "is" : "are"} not exported (give it one: { name: "..." })`] : []),
+    ];
+    return (
+      `<section><h2>${escapeHtml(e.title)}</h2><p class="file">${escapeHtml(e.executed.source)} · ${e.figures.length} figure${e.figures.length === 1 ? "" : "s"}</p>` +
+      notes.map((n) => `<pre class="note">${escapeHtml(n)}</pre>`).join("") +
+      `<div class="grid">${cards.join("\n")}</div></section>`
+    );
+  });
+  const total = exported.reduce((s, e) => s + e.figures.length, 0);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Course figures</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body { font-family: 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .meta, .file { color: #666; margin-top: 0; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 1.2rem; }
+figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; overflow: hidden; background: #fff; }
+figure img { display: block; width: 100%; aspect-ratio: ${preset.width} / ${preset.height}; object-fit: contain; }
+figcaption { padding: 0.4rem 0.6rem; border-top: 1px solid #eee; font-size: 0.9rem; }
+figcaption span { color: #777; margin: 0 0.5rem; }
+pre.note { background: #fff6e5; border-left: 4px solid #E69F00; padding: 0.5rem; white-space: pre-wrap; }
+</style></head><body>
+<h1>Course figures</h1>
+<p class="meta">${total} figures from ${exported.length} notebook${exported.length === 1 ? "" : "s"} · preset ${cli.preset} (${preset.width}×${preset.height} at ${preset.scale}×) · exported in ${seconds.toFixed(1)} s · <code>npm run figures</code></p>
+${sections.join("\n")}
+</body></html>
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: Cli | "help";
+  try {
+    parsed = parseCli(argv);
+  } catch (err) {
+    process.stderr.write(`figures: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed === "help") {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  const cli = parsed;
+  const started = Date.now();
+  const { files, unmatched } = await expandNotebooks(cli.patterns);
+  for (const p of unmatched) process.stderr.write(`figures: no notebook matches ${p}\n`);
+  if (files.length === 0) return 1;
+
+  // Start Chromium first: a missing browser should stop the run before any notebook runs.
+  const renderer = await Renderer.launch();
+  let problems = unmatched.length;
+  try {
+    const executed = await executedNotebooks(files, {
+      params: cli.quick ? { QUICK: true } : {},
+      rerun: cli.rerun,
+      log: (line) => process.stdout.write(`${line}\n`),
+    }, cli.jobs);
+    const preset = PRESETS[cli.preset];
+    const exported: Exported[] = [];
+    for (const e of executed) {
+      const folder = path.basename(e.source, ".ipynb");
+      const dir = path.join(cli.out, folder);
+      const found = findFigures(e.notebook);
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(dir, { recursive: true });
+      const t0 = Date.now();
+      for (const figure of found.figures) {
+        const spec = applyPreset(figure.spec, preset);
+        for (const format of cli.formats) {
+          const bytes = await renderer.renderFigure(spec, { format, width: preset.width, height: preset.height, scale: preset.scale });
+          await fs.writeFile(path.join(dir, `${figure.name}.${format}`), bytes);
+        }
+      }
+      if (e.failure) problems++;
+      for (const w of found.warnings) process.stderr.write(`${e.source}: ${w}\n`);
+      process.stdout.write(`${e.source}: ${found.figures.length} figures → ${dir} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      exported.push({ executed: e, folder, title: notebookTitle(e.notebook, e.source), ...found });
+    }
+    const seconds = (Date.now() - started) / 1000;
+    await fs.writeFile(path.join(cli.out, "index.html"), galleryHtml(exported, cli, seconds));
+    const total = exported.reduce((s, e) => s + e.figures.length, 0);
+    process.stdout.write(`${total} figures from ${exported.length} notebooks in ${seconds.toFixed(1)} s; gallery: ${path.join(cli.out, "index.html")}\n`);
+    for (const e of executed) if (e.failure) process.stdout.write(`\nFAILED ${e.source}:\n${e.failure}\n`);
+  } finally {
+    await renderer.close();
+  }
+  return problems === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  process.on("SIGINT", () => process.exit(130));
+  process.on("SIGTERM", () => process.exit(143));
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`figures: ${err instanceof ChromiumMissingError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+      process.exit(1);
+    },
+  );
+}

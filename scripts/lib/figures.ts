@@ -1,0 +1,321 @@
+/**
+ * Named figures in executed notebooks (issue 8): finding them, laying them out for slides or paper,
+ * and getting the executed notebooks they come from (fresh copies in build/executed/ are reused,
+ * the others are run with the runner). Used by `npm run figures`, `npm run html` and `--static`.
+ *
+ * A named figure is a display_data (or execute_result) output whose bundle holds the plotly JSON
+ * (`application/vnd.plotly.v1+json`) and whose metadata carries `{"reti": {"figure": "<name>"}}`,
+ * as lib/src/display.ts writes it for `show(figure)` with a `name`.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { COLORS, FONT_FAMILY } from "../../lib/src/plot";
+import { readNotebook, sourceText, writeNotebook, type Notebook, type Output } from "./nbformat";
+import { executeNotebook, failureReport, libBuildProblem, prepareNotebook, type ParamValue } from "./runner";
+
+/** The MIME type of a plotly figure in a notebook output. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/** A plotly figure as a notebook output stores it. */
+export interface FigureSpec {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}
+
+/** A named figure found in an executed notebook. */
+export interface NamedFigure {
+  /** The figure's name: the file name it is exported under (without extension). */
+  name: string;
+  spec: FigureSpec;
+  /** The cell that showed it (1-based position among all cells). */
+  cell: number;
+}
+
+/** What `findFigures` found. */
+export interface FoundFigures {
+  figures: NamedFigure[];
+  /** Plotly outputs without a name (shown, but not exported). */
+  unnamed: number;
+  /** Problems worth telling the author, e.g. a name used twice. */
+  warnings: string[];
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function isRich(o: Output): o is Extract<Output, { data: Record<string, unknown> }> {
+  return o.output_type === "display_data" || o.output_type === "execute_result";
+}
+
+/** The plotly spec of an output, or undefined when it holds none. */
+export function plotlySpec(o: Output): FigureSpec | undefined {
+  if (!isRich(o)) return undefined;
+  const spec = o.data[PLOTLY_MIME] as Partial<FigureSpec> | undefined;
+  if (!spec || !Array.isArray(spec.data)) return undefined;
+  return { data: spec.data, layout: spec.layout ?? {}, ...(spec.config ? { config: spec.config } : {}) };
+}
+
+/** The figure name in an output's metadata (`{"reti": {"figure": name}}`), if any. */
+export function figureName(o: Output): string | undefined {
+  if (!isRich(o)) return undefined;
+  const name = (o.metadata?.["reti"] as { figure?: unknown } | undefined)?.figure;
+  return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * Every named figure of an executed notebook, in order. A name used again gets a suffix (`-2`,
+ * `-3`, …) and a warning, so no figure overwrites another; a name that is not a safe file name is
+ * skipped with a warning. Lecture: all (figure export, issue 8).
+ */
+export function findFigures(nb: Notebook): FoundFigures {
+  const figures: NamedFigure[] = [];
+  const warnings: string[] = [];
+  const seen = new Map<string, number>();
+  let unnamed = 0;
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "code") return;
+    for (const output of cell.outputs) {
+      const spec = plotlySpec(output);
+      if (!spec) continue;
+      const name = figureName(output);
+      if (name === undefined) {
+        unnamed++;
+        continue;
+      }
+      if (!NAME_PATTERN.test(name)) {
+        warnings.push(`cell ${i + 1}: figure name ${JSON.stringify(name)} is not a file name (use letters, digits, "-", "_"); skipped`);
+        continue;
+      }
+      const count = (seen.get(name) ?? 0) + 1;
+      seen.set(name, count);
+      const unique = count === 1 ? name : `${name}-${count}`;
+      if (count > 1) warnings.push(`cell ${i + 1}: figure name "${name}" is used ${count} times; exported as "${unique}" (give each figure its own name)`);
+      figures.push({ name: unique, spec, cell: i + 1 });
+    }
+  });
+  return { figures, unnamed, warnings };
+}
+
+/** Size and type scale of exported figures. */
+export interface Preset {
+  /** Width and height in CSS pixels. */
+  width: number;
+  height: number;
+  /** Device pixels per CSS pixel in PNGs. */
+  scale: number;
+  /** Base font size in CSS pixels; every font of the figure is scaled by the same factor. */
+  fontSize: number;
+  /** Factor for line widths and marker sizes. */
+  strokeScale: number;
+}
+
+/**
+ * The export presets. `slide`: 16:9, 1600×900 at 2× (PNG 3200×1800), type for a projector
+ * (28 px base font ≈ 1/32 of the height). `paper`: 800×500 at 2×, 14 px type, for documents.
+ */
+export const PRESETS: Readonly<Record<"slide" | "paper", Preset>> = {
+  slide: { width: 1600, height: 900, scale: 2, fontSize: 28, strokeScale: 1.6 },
+  paper: { width: 800, height: 500, scale: 2, fontSize: 14, strokeScale: 1 },
+};
+
+/** plotly's default font size, used when a figure sets none. */
+const PLOTLY_FONT_SIZE = 12;
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** A copy of `value` with every `size` under a `*font` key multiplied by `k`. */
+function scaleFonts(value: unknown, k: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => scaleFonts(v, k));
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (/font$/i.test(key) && typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const font = { ...(v as Record<string, unknown>) };
+      if (typeof font["size"] === "number") font["size"] = round(font["size"] * k);
+      else if (Array.isArray(font["size"])) font["size"] = font["size"].map((s) => (typeof s === "number" ? round(s * k) : s));
+      out[key] = font;
+    } else {
+      out[key] = scaleFonts(v, k);
+    }
+  }
+  return out;
+}
+
+/** A copy of a trace with line widths and marker sizes multiplied by `k`. */
+function scaleStrokes(trace: Record<string, unknown>, k: number): Record<string, unknown> {
+  if (k === 1) return trace;
+  const out = { ...trace };
+  const line = out["line"] as Record<string, unknown> | undefined;
+  if (line && typeof line["width"] === "number") out["line"] = { ...line, width: round(line["width"] * k) };
+  const marker = out["marker"] as Record<string, unknown> | undefined;
+  if (marker) {
+    const m = { ...marker };
+    if (typeof m["size"] === "number") m["size"] = round(m["size"] * k);
+    const mline = m["line"] as Record<string, unknown> | undefined;
+    if (mline && typeof mline["width"] === "number") m["line"] = { ...mline, width: round(mline["width"] * k) };
+    out["marker"] = m;
+  }
+  return out;
+}
+
+/**
+ * The figure laid out for export with `preset`: fixed size, every font scaled so the base font
+ * has the preset's size, margins scaled with the type, strokes scaled, the course's font and
+ * colours where the figure sets none, and no interactive chrome. Pure: the same spec and preset
+ * give the same bytes. Lecture: all (figure export, issue 8).
+ */
+export function applyPreset(spec: FigureSpec, preset: Preset): FigureSpec {
+  const layout = spec.layout;
+  const font = (layout["font"] ?? {}) as Record<string, unknown>;
+  const base = typeof font["size"] === "number" ? font["size"] : PLOTLY_FONT_SIZE;
+  const k = preset.fontSize / base;
+  const scaled = scaleFonts(layout, k) as Record<string, unknown>;
+  const margin = layout["margin"] as Record<string, unknown> | undefined;
+  const out: Record<string, unknown> = {
+    ...scaled,
+    font: { family: FONT_FAMILY, color: "#222222", ...(scaled["font"] as object | undefined), size: preset.fontSize },
+    colorway: layout["colorway"] ?? [...COLORS],
+    width: preset.width,
+    height: preset.height,
+    autosize: false,
+  };
+  if (margin) {
+    out["margin"] = Object.fromEntries(Object.entries(margin).map(([key, v]) => [key, typeof v === "number" ? round(v * k) : v]));
+  }
+  const data = spec.data.map((trace) => scaleStrokes(scaleFonts(trace, k) as Record<string, unknown>, preset.strokeScale));
+  return { data, layout: out, config: { staticPlot: true, displayModeBar: false } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executed notebooks
+
+/**
+ * The notebooks named by paths and globs (`*` and `?` in the file name, e.g. `notebooks/0*.ipynb`),
+ * sorted within each pattern, without repeats; `unmatched` lists the patterns that matched nothing.
+ */
+export async function expandNotebooks(patterns: string[]): Promise<{ files: string[]; unmatched: string[] }> {
+  const files: string[] = [];
+  const unmatched: string[] = [];
+  for (const pattern of patterns) {
+    let matched: string[];
+    const dir = path.dirname(pattern);
+    const base = path.basename(pattern);
+    if (/[*?]/.test(dir)) throw new Error(`${pattern}: globs work in the file name only (e.g. notebooks/0*.ipynb)`);
+    if (/[*?]/.test(base)) {
+      const regex = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+      const entries = await fs.readdir(dir).catch(() => [] as string[]);
+      matched = entries.filter((e) => regex.test(e)).sort().map((e) => path.join(dir, e));
+    } else {
+      matched = await fs.access(pattern).then(() => [pattern], () => []);
+    }
+    if (matched.length === 0) unmatched.push(pattern);
+    for (const f of matched) if (!files.includes(f)) files.push(f);
+  }
+  return { files, unmatched };
+}
+
+/** A notebook's title: its first markdown heading, else the file name. */
+export function notebookTitle(nb: Notebook, file: string): string {
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "markdown") continue;
+    const heading = /^#{1,6}\s+(.+)$/m.exec(sourceText(cell.source));
+    if (heading) return heading[1]!.trim();
+  }
+  return path.basename(file, ".ipynb");
+}
+
+/** How to get executed notebooks. */
+export interface ExecuteOptions {
+  /** Where executed copies live (default build/executed), keeping paths relative to the project. */
+  executedDir?: string;
+  /** The project root (default: the current folder). */
+  root?: string;
+  /** Parameters to inject, e.g. `{ QUICK: true }`; a reused copy must have been run with the same ones. */
+  params?: Record<string, ParamValue>;
+  /** Run even when a fresh executed copy exists. */
+  rerun?: boolean;
+  /** Called with a line of progress. */
+  log?: (line: string) => void;
+}
+
+/** An executed notebook and where it came from. */
+export interface Executed {
+  /** The source notebook, relative to the root. */
+  source: string;
+  /** The executed copy. */
+  file: string;
+  notebook: Notebook;
+  /** True when an existing copy was reused. */
+  reused: boolean;
+  /** Why the run failed (the notebook's figures up to the failure are still there), or undefined. */
+  failure?: string;
+}
+
+/** The source of a notebook's `injected-parameters` cell ("" when it has none). */
+function injectedSource(nb: Notebook): string {
+  const cell = nb.cells.find((c) => Array.isArray(c.metadata.tags) && c.metadata.tags.includes("injected-parameters"));
+  return cell ? sourceText(cell.source) : "";
+}
+
+/** Whether an executed copy ran to its last code cell without errors. */
+function ranClean(nb: Notebook): boolean {
+  const code = nb.cells.filter((c) => c.cell_type === "code" && sourceText(c.source).trim() !== "");
+  const last = code[code.length - 1];
+  return code.every((c) => c.cell_type === "code" && !c.outputs.some((o) => o.output_type === "error")) &&
+    (last === undefined || (last.cell_type === "code" && last.execution_count !== null));
+}
+
+/** The executed copy of `source` when it is newer than the source, ran cleanly and with `params`. */
+async function freshCopy(source: string, file: string, params: Record<string, ParamValue>): Promise<Notebook | null> {
+  try {
+    const [src, copy] = await Promise.all([fs.stat(source), fs.stat(file)]);
+    if (copy.mtimeMs <= src.mtimeMs) return null;
+    const nb = await readNotebook(file);
+    const wanted = injectedSource(prepareNotebook(await readNotebook(source), params).nb);
+    return ranClean(nb) && injectedSource(nb) === wanted ? nb : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Executed copies of the given source notebooks, in order: a copy in `executedDir` newer than its
+ * source, run cleanly with the same parameters, is reused; the others are run (at most `jobs` at a
+ * time) and written there, as `npm run notebooks` does. Lecture: all (figure export, issue 8).
+ */
+export async function executedNotebooks(sources: string[], options: ExecuteOptions = {}, jobs = 2): Promise<Executed[]> {
+  const root = options.root ?? process.cwd();
+  const executedDir = path.resolve(root, options.executedDir ?? path.join("build", "executed"));
+  const params = options.params ?? {};
+  const log = options.log ?? (() => {});
+  const results: Executed[] = new Array(sources.length);
+  let checkedBuild = false;
+  const queue = sources.map((s, i) => [s, i] as const);
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const [source, i] = item;
+      const abs = path.resolve(root, source);
+      const rel = path.relative(root, abs);
+      const file = path.join(executedDir, rel.startsWith("..") ? path.basename(abs) : rel);
+      const fresh = options.rerun ? null : await freshCopy(abs, file, params);
+      if (fresh) {
+        log(`${rel}: reusing ${path.relative(root, file)}`);
+        results[i] = { source: rel, file, notebook: fresh, reused: true };
+        continue;
+      }
+      if (!checkedBuild) {
+        checkedBuild = true;
+        const problem = await libBuildProblem(root);
+        if (problem) throw new Error(`cannot run the notebooks: ${problem}`);
+      }
+      log(`${rel}: running${Object.keys(params).length ? ` with ${JSON.stringify(params)}` : ""}`);
+      const run = await executeNotebook(await readNotebook(abs), { path: abs, params });
+      await writeNotebook(file, run.notebook);
+      const failure = run.ok ? undefined : failureReport(run, rel).join("\n");
+      log(`${rel}: ${run.ok ? "ran" : "FAILED"} in ${(run.durationMs / 1000).toFixed(1)} s`);
+      results[i] = { source: rel, file, notebook: run.notebook, reused: false, ...(failure ? { failure } : {}) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, sources.length)) }, worker));
+  return results;
+}

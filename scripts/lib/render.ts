@@ -1,0 +1,184 @@
+/**
+ * The one headless-Chromium renderer of the project (issue 8): plotly figures to SVG and PNG, and
+ * screenshots of local HTML pages. One browser serves a whole run; plotly.js comes from
+ * node_modules (`plotly.js-dist-min`); every request that is not local is blocked.
+ *
+ *   const renderer = await Renderer.launch();
+ *   const png = await renderer.renderFigure(spec, { format: "png", width: 1600, height: 900, scale: 2 });
+ *   await renderer.close();
+ *
+ * Chromium: Debian's `/usr/bin/chromium` (`apt-get install chromium`), or the binary named by the
+ * environment variable RETI_CHROMIUM. Flags as measured in DESIGN.md.
+ */
+import { constants, promises as fs } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { FigureSpec } from "./figures";
+
+/** Where Chromium is looked for when RETI_CHROMIUM is not set. */
+export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
+
+/** The Chromium flags that work on these machines (DESIGN.md). */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** No usable Chromium: the message says how to install one. */
+export class ChromiumMissingError extends Error {
+  constructor(problem: string) {
+    super(
+      `${problem}. Figures are drawn by headless Chromium: install it with \`apt-get install chromium\` ` +
+        `(Debian/Ubuntu, as root), or set RETI_CHROMIUM to the path of a Chromium or Chrome binary.`,
+    );
+    this.name = "ChromiumMissingError";
+  }
+}
+
+/** The Chromium binary to use; throws ChromiumMissingError when it is not there or not executable. */
+export async function chromiumPath(): Promise<string> {
+  const file = process.env["RETI_CHROMIUM"] || DEFAULT_CHROMIUM;
+  try {
+    await fs.access(file, constants.X_OK);
+  } catch {
+    throw new ChromiumMissingError(`no Chromium at ${file}`);
+  }
+  return file;
+}
+
+/** The path of plotly.js in node_modules. */
+export function plotlyJsPath(): string {
+  const require = createRequire(__filename);
+  return require.resolve("plotly.js-dist-min");
+}
+
+/** How to render one figure. */
+export interface RenderOptions {
+  format: "svg" | "png";
+  /** Size in CSS pixels. */
+  width: number;
+  height: number;
+  /** Device pixels per CSS pixel (PNG only; default 1). */
+  scale?: number;
+}
+
+/** Whether a URL is local (a file, inline data, a blank page): the only requests let through. */
+function isLocal(url: string): boolean {
+  return /^(file|data|blob|about):/.test(url);
+}
+
+/**
+ * Draws plotly figures and screenshots pages in one headless Chromium. Rendering is deterministic:
+ * plotly's random ids come from a generator reseeded before each figure, so the same spec gives the
+ * same SVG bytes. Lecture: all (figure export, issue 8).
+ */
+export class Renderer {
+  private figurePage: Page | undefined;
+
+  private constructor(
+    private readonly browser: Browser,
+    private readonly context: BrowserContext,
+  ) {}
+
+  /** Starts Chromium (≈3 s). Throws ChromiumMissingError when there is none. */
+  static async launch(): Promise<Renderer> {
+    const executablePath = await chromiumPath();
+    let browser: Browser;
+    try {
+      browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
+    } catch (err) {
+      throw new ChromiumMissingError(`Chromium at ${executablePath} did not start (${(err as Error).message.split("\n")[0]})`);
+    }
+    const context = await browser.newContext({ offline: true });
+    await context.route("**/*", (route) => (isLocal(route.request().url()) ? route.continue() : route.abort()));
+    return new Renderer(browser, context);
+  }
+
+  private async page(): Promise<Page> {
+    if (this.figurePage) return this.figurePage;
+    const page = await this.context.newPage();
+    await page.setContent("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body></body></html>");
+    await page.addScriptTag({ path: plotlyJsPath() });
+    await page.evaluate(() => {
+      const w = window as unknown as { Plotly?: unknown };
+      if (!w.Plotly) throw new Error("plotly.js did not load");
+    });
+    this.figurePage = page;
+    return page;
+  }
+
+  /** The figure drawn as SVG text or PNG bytes (PNG size: width·scale × height·scale pixels). */
+  async renderFigure(spec: FigureSpec, options: RenderOptions): Promise<Buffer> {
+    const page = await this.page();
+    const url = await page.evaluate(
+      async ({ spec, options }) => {
+        // plotly names clip paths and gradients with Math.random: reseed it for the same bytes every time.
+        let state = 0x2545f491;
+        Math.random = () => {
+          state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+          return state / 4294967296;
+        };
+        const Plotly = (window as unknown as { Plotly: { toImage(fig: unknown, opts: unknown): Promise<string> } }).Plotly;
+        return Plotly.toImage(
+          { data: spec.data, layout: { ...spec.layout, width: options.width, height: options.height }, config: spec.config ?? {} },
+          { format: options.format, width: options.width, height: options.height, scale: options.scale ?? 1 },
+        );
+      },
+      { spec, options },
+    );
+    const comma = url.indexOf(",");
+    const header = url.slice(0, comma);
+    const body = url.slice(comma + 1);
+    return header.endsWith(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+  }
+
+  /**
+   * A PNG screenshot of a local HTML file (the whole page), once its plotly figures are drawn; also
+   * returns the errors the page logged. Used to check the HTML export.
+   */
+  async screenshot(file: string, options: { width?: number; height?: number } = {}): Promise<{ png: Buffer; errors: string[] }> {
+    const page = await this.context.newPage();
+    await page.setViewportSize({ width: options.width ?? 1200, height: options.height ?? 900 });
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(msg.text());
+    });
+    try {
+      await page.goto(`file://${path.resolve(file)}`, { waitUntil: "load" });
+      await page.waitForFunction(
+        () => Array.from(document.querySelectorAll(".reti-figure")).every((el) => el.querySelector(".main-svg") !== null),
+        undefined,
+        { timeout: 20_000 },
+      );
+      return { png: await page.screenshot({ fullPage: true }), errors };
+    } finally {
+      await page.close();
+    }
+  }
+
+  /** Evaluates `fn` in a local HTML file once loaded (for tests of the HTML export). */
+  async inspect<T>(file: string, fn: () => T): Promise<{ value: T; errors: string[] }> {
+    const page = await this.context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    try {
+      await page.goto(`file://${path.resolve(file)}`, { waitUntil: "load" });
+      return { value: await page.evaluate(fn), errors };
+    } finally {
+      await page.close();
+    }
+  }
+
+  /** Closes the browser. */
+  async close(): Promise<void> {
+    await this.context.close().catch(() => {});
+    await this.browser.close();
+  }
+}
