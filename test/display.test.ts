@@ -132,12 +132,14 @@ describe("show in a kernel", () => {
     show({ width: 2, height: 1, data: [0, 1] }, { scale: 1 });
     show(encodePng(1, 1, Uint8Array.from([7])));
     show({ a: 1 });
+    show({ shape: [2], dtype: "float32", dataSync: () => [1, 2], toString: (verbose: boolean) => `Tensor ${verbose}` });
     const bundles = calls.map(([b]) => b.data);
     expect(bundles[0]).toEqual({ "text/markdown": "# Title", "text/plain": "# Title" });
     expect(Object.keys(bundles[1]!)).toEqual(["image/png", "text/plain"]);
     expect(bundles[1]!["text/plain"]).toBe("[image 2×1: 2×1 pixels]");
     expect(bundles[2]!["text/plain"]).toBe("[image 1×1]");
     expect(bundles[3]).toEqual({ "text/plain": "{ a: 1 }" });
+    expect(bundles[4]).toEqual({ "text/plain": "Tensor true" });
   });
 });
 

@@ -322,13 +322,20 @@ function isPixelImage(x: object): x is PixelImage {
   return typeof p.width === "number" && typeof p.height === "number" && p.data !== undefined && typeof p.data.length === "number";
 }
 
+/** A TensorFlow.js tensor, recognised without loading tf (its own toString prints the values). */
+function isTensor(x: object): x is { shape: number[]; dtype: string; toString(verbose?: boolean): string } {
+  const t = x as { shape?: unknown; dtype?: unknown; dataSync?: unknown };
+  return Array.isArray(t.shape) && typeof t.dtype === "string" && typeof t.dataSync === "function";
+}
+
 /** Anything `show` displays. */
 export type Showable = Figure | PixelImage | GrayImage | Uint8Array | string | object;
 
 /**
  * Displays `x` in the notebook: a plot Figure (interactive plotly), a nodejs-polars DataFrame
- * (HTML table, first 50 rows), a PNG file's bytes or a PixelImage (image), a string (markdown), or
- * anything else (inspected as text). Outside a kernel it prints a text summary. Lecture: all.
+ * (HTML table, first 50 rows), a PNG file's bytes or a PixelImage (image), a string (markdown), a
+ * tf.Tensor (its values and shape), or anything else (inspected as text). Outside a kernel it prints
+ * a text summary. Lecture: all.
  */
 export function show(x: Showable, options: ImageOptions = {}): void {
   if (typeof x === "string") {
@@ -339,6 +346,8 @@ export function show(x: Showable, options: ImageOptions = {}): void {
     showFigure(x);
   } else if (typeof x === "object" && x !== null && isTable(x)) {
     displayBundle(tableBundle(x));
+  } else if (typeof x === "object" && x !== null && isTensor(x)) {
+    displayBundle({ data: { "text/plain": x.toString(true) }, metadata: {} });
   } else if (typeof x === "object" && x !== null && isPixelImage(x)) {
     displayBundle(pngBundle(imagePng(x, options), `${x.width}×${x.height} pixels`));
   } else {
