@@ -476,6 +476,8 @@ export interface Trajectory {
   name: string;
   /** One [w1, w2] per step. */
   points: Matrix;
+  /** Colour index in the course scheme, e.g. to match the same run in a loss plot (default: vermillion, green, orange, …). */
+  color?: number;
 }
 
 /** Options of `lossSurface`. */
@@ -517,7 +519,7 @@ export function lossSurface(loss: (w1: number, w2: number) => number, extent: Ex
   ];
   (options.trajectories ?? []).forEach((t, i) => {
     const pts = rows(t.points);
-    const color = colorOf(i + 1 === 6 ? 7 : i + 1); // skip yellow, invisible on Viridis' top
+    const color = colorOf(t.color ?? (i + 1 === 6 ? 7 : i + 1)); // by default no blue (dark on Viridis) nor yellow (its top)
     traces.push({
       type: "scatter",
       mode: "lines+markers",
@@ -794,10 +796,15 @@ export function subplots(figures: Figure[], options: SubplotOptions = {}): Figur
   if (figures.length === 0) throw new Error("subplots: no figures given");
   const columns = Math.min(options.columns ?? figures.length, figures.length);
   const gridRows = Math.ceil(figures.length / columns);
-  const [hgap, vgap] = [0.08, 0.12];
+  const layout = baseLayout(options, { height: options.height ?? 360 * gridRows + (options.title ? 40 : 0) });
+  // Between rows: the upper panel's tick labels and axis title, then the lower panel's title (in pixels).
+  const hasTitles = figures.some((f, i) => (options.titles?.[i] ?? titleText(f.layout)) !== undefined);
+  const margin = layout["margin"] as { t: number; b: number };
+  const plotHeight = (layout.height as number) - margin.t - margin.b;
+  const hgap = 0.08;
+  const vgap = gridRows === 1 ? 0 : Math.min(0.3, (hasTitles ? 90 : 65) / plotHeight);
   const cw = (1 - hgap * (columns - 1)) / columns;
   const rh = (1 - vgap * (gridRows - 1)) / gridRows;
-  const layout = baseLayout(options, { height: options.height ?? 360 * gridRows + (options.title ? 40 : 0) });
   const traces: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
   const seenLegend = new Set<string>();
