@@ -8,6 +8,7 @@ import {
   decisionRegions,
   evaluateGrid,
   heatmap,
+  histogram,
   imageGrid,
   learningCurves,
   lineChart,
@@ -185,6 +186,15 @@ describe("bars and confusion matrices", () => {
     expect(fig.layout).toMatchObject({ barmode: "group", showlegend: true });
     expect(barChart([0, 1], { name: "p", values: [1, 2] }, { horizontal: true }).data[0]).toMatchObject({ orientation: "h", y: ["0", "1"] });
     expect(() => barChart(["a"], { name: "p", values: [1, 2] })).toThrow(/2 values for 1 categories/);
+  });
+
+  it("histogram bins here: counts per equal-width bin, the maximum in the last bin", () => {
+    const fig = histogram({ name: "w", values: Float32Array.from([0, 0.1, 0.5, 0.9, 1]) }, { bins: 2 });
+    expect(fig.data[0]).toMatchObject({ type: "bar", x: [0.25, 0.75], y: [2, 3], width: 0.5 });
+    const two = histogram([{ name: "a", values: [0, 1, 2, 3] }, { name: "b", values: [3, 9] }], { bins: 2, range: [0, 4], normalize: true });
+    expect(two.data.map((t) => t["y"])).toEqual([[0.5, 0.5], [0, 1]]);
+    expect(two.layout).toMatchObject({ barmode: "overlay", showlegend: true });
+    expect(() => histogram({ name: "e", values: [] })).toThrow(/no finite values/);
   });
 
   it("confusionCounts counts (true, predicted) pairs", () => {

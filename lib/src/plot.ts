@@ -708,6 +708,64 @@ export function barChart(categories: Array<string | number>, series: BarSeries |
   );
 }
 
+/** Options of `histogram`. */
+export interface HistogramOptions extends AxesOptions {
+  /** Number of equal-width bins (default 30). */
+  bins?: number;
+  /** Range covered by the bins (default: all series' min and max). */
+  range?: [number, number];
+  /** Show fractions of each series' values instead of counts (series of different sizes compare). */
+  normalize?: boolean;
+}
+
+/**
+ * Histograms of one or more series of values, binned here (the spec holds counts, not the raw
+ * values), overlaid semi-transparently: weights at initialisation, activations per layer, gradients.
+ * Lecture: initialisation and vanishing gradients (001, 003).
+ */
+export function histogram(series: BarSeries | BarSeries[], options: HistogramOptions = {}): Figure {
+  const all = Array.isArray(series) ? series : [series];
+  const bins = options.bins ?? 30;
+  if (!(Number.isInteger(bins) && bins >= 1)) throw new Error(`histogram: bins must be a positive integer, got ${bins}`);
+  let [lo, hi] = options.range ?? [Infinity, -Infinity];
+  if (options.range === undefined) {
+    for (const s of all) for (let i = 0; i < s.values.length; i++) [lo, hi] = [Math.min(lo, s.values[i]!), Math.max(hi, s.values[i]!)];
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error("histogram: no finite values to bin");
+  if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
+  const width = (hi - lo) / bins;
+  const centres = Array.from({ length: bins }, (_, b) => lo + (b + 0.5) * width);
+  const traces = all.map((s, i): Trace => {
+    const counts = new Array<number>(bins).fill(0);
+    let n = 0;
+    for (let k = 0; k < s.values.length; k++) {
+      const v = Number(s.values[k]);
+      if (!(v >= lo && v <= hi)) continue;
+      counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
+      n++;
+    }
+    return {
+      type: "bar",
+      name: s.name,
+      x: centres,
+      y: options.normalize ? counts.map((c) => (n === 0 ? 0 : c / n)) : counts,
+      width,
+      marker: { color: colorOf(i), opacity: all.length > 1 ? 0.55 : 0.85, line: { color: colorOf(i), width: 1 } },
+    };
+  });
+  return figure(
+    traces,
+    baseLayout(options, {
+      barmode: "overlay",
+      bargap: 0,
+      showlegend: all.length > 1,
+      xaxis: axis(options.xTitle),
+      yaxis: axis(options.yTitle ?? (options.normalize ? "fraction" : "count")),
+    }),
+    options.name,
+  );
+}
+
 /** Counts of (true class, predicted class) pairs: m[t][p]. Lecture: ANN principles (003), evaluation. */
 export function confusionCounts(trueLabels: Vector, predicted: Vector, classes: number): number[][] {
   if (trueLabels.length !== predicted.length) {
