@@ -1,0 +1,57 @@
+/**
+ * show() and the live display under the real tslab kernel (no mocks): what the notebook file ends up
+ * holding. Complements display.test.ts, which guards the tslab internals with a mocked writer.
+ */
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Notebook, Output } from "../scripts/lib/nbformat";
+import { executeNotebook } from "../scripts/lib/runner";
+
+const NOTEBOOKS = path.resolve(__dirname, "..", "notebooks");
+
+function notebook(...sources: string[]): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "reti", display_name: "TypeScript (reti)", language: "typescript" } },
+    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+  } as Notebook;
+}
+
+const text = (x: unknown) => (Array.isArray(x) ? x.join("") : String(x));
+
+describe("show under a real tslab kernel", () => {
+  it("writes one bundle per figure (named in the metadata), plotly.js once, and live outputs updated in place", async () => {
+    const result = await executeNotebook(
+      notebook(
+        `import { show, lineChart, LiveTraining } from "reti";\nshow(lineChart([{ name: "a", y: [1, 2] }], { name: "first" }));`,
+        `show(lineChart([{ name: "b", y: [3, 4] }]));\nshow("**bold**");`,
+        `const live = new LiveTraining({ epochs: 3, name: "live-curves", progressEveryMs: 0, plotEveryMs: 0 });\n` +
+          `for (let e = 0; e < 3; e++) { live.batch(e, 0, 1); live.epoch(e, { loss: 1 / (e + 1) }); }\nlive.done();`,
+      ),
+      { cwd: NOTEBOOKS, path: path.join(NOTEBOOKS, "display-kernel-test.ipynb") },
+    );
+    expect(result.failure?.error).toBeUndefined();
+    const outputs = result.notebook.cells.map((c) => (c.cell_type === "code" ? (c.outputs as Output[]) : []));
+    const displays = outputs.map((o) => o.filter((x) => x.output_type === "display_data") as Array<Output & { data: Record<string, unknown>; metadata: Record<string, unknown> }>);
+
+    const [first] = displays[0]!;
+    expect(Object.keys(first!.data).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+    expect(first!.metadata).toEqual({ reti: { figure: "first" } });
+    expect(text(first!.data["text/html"]).includes("plotly.js v3.1.0")).toBe(true);
+
+    const [second, md] = displays[1]!;
+    expect(second!.metadata).toEqual({});
+    expect(text(second!.data["text/html"]).includes("plotly.js v3.1.0")).toBe(false);
+    expect(text(md!.data["text/markdown"])).toBe("**bold**");
+
+    // Live: the progress output and the curve output, each updated in place to its final state; no
+    // plotly.js loader, since this kernel session embedded it already.
+    const live = displays[2]!;
+    expect(live).toHaveLength(2);
+    expect(text(live[0]!.data["text/plain"])).toMatch(/^done: 3 epochs · \d+\.\d s · loss 0\.3333$/);
+    expect(live[1]!.metadata).toEqual({ reti: { figure: "live-curves" } });
+    const spec = live[1]!.data["application/vnd.plotly.v1+json"] as { data: Array<{ y: number[] }> };
+    expect(spec.data[0]!.y).toEqual([1, 0.5, 1 / 3]);
+  });
+});
