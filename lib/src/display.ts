@@ -16,7 +16,7 @@ import { inspect } from "util";
 import type { Figure, GrayImage } from "./plot";
 import { encodePng, type PngChannels } from "./png";
 
-/** One Jupyter output: MIME type → content, output metadata, and an optional display id. */
+/** One Jupyter output: MIME type → content, output metadata, and an optional display id. Lecture: all (display). */
 export interface DisplayBundle {
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
@@ -42,7 +42,7 @@ function kernelWriter(): WriteDisplayData | null {
   return null;
 }
 
-/** True inside a running tslab kernel cell (rich output goes to the notebook). */
+/** True inside a running tslab kernel cell (rich output goes to the notebook). Lecture: all (display). */
 export function inKernel(): boolean {
   return kernelWriter() !== null;
 }
@@ -216,7 +216,7 @@ export function showFigure(fig: Figure, options: { displayId?: string; update?: 
 // ---------------------------------------------------------------------------------------------
 // Images
 
-/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). */
+/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). Lecture: CNN and MNIST (000, 001). */
 export interface PixelImage {
   width: number;
   height: number;
@@ -224,7 +224,7 @@ export interface PixelImage {
   channels?: PngChannels;
 }
 
-/** Options of `imagePng`. */
+/** Options of `imagePng`. Lecture: CNN and MNIST (000, 001). */
 export interface ImageOptions {
   /** Value range mapped to black…white (default [0, 255] for Uint8Array data, else [0, 1]). */
   range?: [number, number];
@@ -328,7 +328,7 @@ function isTensor(x: object): x is { shape: number[]; dtype: string; toString(ve
   return Array.isArray(t.shape) && typeof t.dtype === "string" && typeof t.dataSync === "function";
 }
 
-/** Anything `show` displays. */
+/** Anything `show` displays. Lecture: all (display). */
 export type Showable = Figure | PixelImage | GrayImage | Uint8Array | string | object;
 
 /**

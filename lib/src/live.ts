@@ -8,7 +8,7 @@ import { randomBytes } from "crypto";
 import { displayBundle, escapeHtml, inKernel, showFigure } from "./display";
 import { learningCurves, type History } from "./plot";
 
-/** Options of `LiveTraining`. */
+/** Options of `LiveTraining`. Lecture: learning curves (003). */
 export interface LiveOptions {
   /** Number of epochs planned (for "epoch i/N" and the ETA). */
   epochs: number;

@@ -6,14 +6,14 @@
  * Serves every lecture.
  */
 
-/** One plotly trace (minimal hand-written type: plotly accepts many more keys). */
+/** One plotly trace (minimal hand-written type: plotly accepts many more keys). Lecture: all (plots). */
 export interface Trace {
   type?: string;
   name?: string;
   [key: string]: unknown;
 }
 
-/** A plotly layout (minimal hand-written type). */
+/** A plotly layout (minimal hand-written type). Lecture: all (plots). */
 export interface Layout {
   title?: unknown;
   width?: number;
@@ -24,6 +24,7 @@ export interface Layout {
 /**
  * A plotly figure spec. `name` is a stable identifier (letters, digits, `-`, `_`) under which the
  * figure export writes the figure (`build/figures/<notebook>/<name>.svg`).
+ * Lecture: all (plots).
  */
 export interface Figure {
   name?: string;
@@ -31,7 +32,7 @@ export interface Figure {
   layout: Layout;
 }
 
-/** Options every plot function accepts. */
+/** Options every plot function accepts. Lecture: all (plots). */
 export interface PlotOptions {
   /** Stable figure name for export, e.g. "xor-decision-regions". */
   name?: string;
@@ -41,13 +42,13 @@ export interface PlotOptions {
   height?: number;
 }
 
-/** Options of plots with two labelled axes. */
+/** Options of plots with two labelled axes. Lecture: all (plots). */
 export interface AxesOptions extends PlotOptions {
   xTitle?: string;
   yTitle?: string;
 }
 
-/** The course's colour scheme: Okabe–Ito, readable for colour-blind viewers and on a projector. */
+/** The course's colour scheme: Okabe–Ito, readable for colour-blind viewers and on a projector. Lecture: all (plots). */
 export const COLORS: readonly string[] = [
   "#0072B2", // blue
   "#D55E00", // vermillion
@@ -59,14 +60,14 @@ export const COLORS: readonly string[] = [
   "#000000", // black
 ];
 
-/** The course's font stack (fonts found on Linux, macOS and Windows). */
+/** The course's font stack (fonts found on Linux, macOS and Windows). Lecture: all (plots). */
 export const FONT_FAMILY = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 
-/** Sequential colour scale for magnitudes (losses, activations). */
+/** Sequential colour scale for magnitudes (losses, activations). Lecture: all (plots). */
 export const SEQUENTIAL_SCALE = "Viridis";
-/** Diverging colour scale for signed values (weights, filters), centred on 0. */
+/** Diverging colour scale for signed values (weights, filters), centred on 0. Lecture: CNN filters and weights (000, 001). */
 export const DIVERGING_SCALE = "RdBu";
-/** Grey scale for images: 0 is black, the maximum white. */
+/** Grey scale for images: 0 is black, the maximum white. Lecture: CNN and MNIST images (000, 001). */
 export const GRAY_SCALE: [number, string][] = [
   [0, "#000000"],
   [1, "#ffffff"],
@@ -75,9 +76,9 @@ export const GRAY_SCALE: [number, string][] = [
 const GRID_COLOR = "#e3e3e3";
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
-/** A numeric vector: a plain array or a typed array. */
+/** A numeric vector: a plain array or a typed array. Lecture: all (plots). */
 export type Vector = ArrayLike<number>;
-/** A matrix given as rows. */
+/** A matrix given as rows. Lecture: all (plots). */
 export type Matrix = ArrayLike<ArrayLike<number>>;
 
 /** Returns `figure` checked: its name (if any) must be usable as a file name. */
@@ -128,12 +129,12 @@ function baseLayout(options: PlotOptions, extra: Layout = {}): Layout {
   };
 }
 
-/** Colour of series/class `i` in the course scheme. */
+/** Colour of series/class `i` in the course scheme. Lecture: all (plots). */
 export function colorOf(i: number): string {
   return COLORS[((i % COLORS.length) + COLORS.length) % COLORS.length]!;
 }
 
-/** One line of a line chart. */
+/** One line of a line chart. Lecture: training, loss (000). */
 export interface Series {
   /** Legend label. */
   name: string;
@@ -149,7 +150,7 @@ export interface Series {
   markers?: boolean;
 }
 
-/** Options of `lineChart`. */
+/** Options of `lineChart`. Lecture: training, loss (000). */
 export interface LineChartOptions extends AxesOptions {
   /** Logarithmic y axis (losses over many epochs). */
   logY?: boolean;
@@ -185,10 +186,10 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): Fig
   );
 }
 
-/** Training history as Keras/TensorFlow.js records it: metric name → one value per epoch. */
+/** Training history as Keras/TensorFlow.js records it: metric name → one value per epoch. Lecture: learning curves (003). */
 export type History = Record<string, ArrayLike<number>>;
 
-/** Options of `learningCurves`. */
+/** Options of `learningCurves`. Lecture: learning curves (003). */
 export interface LearningCurveOptions extends PlotOptions {
   /** Logarithmic loss axis. */
   logLoss?: boolean;
@@ -231,7 +232,7 @@ export function learningCurves(history: History, options: LearningCurveOptions =
   return figure(traces, layout, options.name);
 }
 
-/** Points of a 2-D classification problem: one row [x1, x2] per point, one class label per point. */
+/** Points of a 2-D classification problem: one row [x1, x2] per point, one class label per point. Lecture: perceptron and MLP (001, 003). */
 export interface LabelledPoints {
   points: Matrix;
   labels: Vector;
@@ -239,7 +240,10 @@ export interface LabelledPoints {
   classNames?: string[];
 }
 
-/** A 2-D classification dataset in the data module's layout: x row-major with cols = 2, y one class per row. */
+/**
+ * A 2-D classification dataset in the data module's layout: x row-major with cols = 2, y one class
+ * per row. Lecture: perceptron and MLP (001, 003).
+ */
 export interface PlaneDataset {
   x: Vector;
   y: Vector;
@@ -296,16 +300,16 @@ export function scatterClasses(dataset: LabelledPoints | PlaneDataset, options: 
   );
 }
 
-/** A rectangle of the plane: [min, max] along x1 and along x2. */
+/** A rectangle of the plane: [min, max] along x1 and along x2. Lecture: decision regions and loss surfaces (000, 001). */
 export interface Extent {
   x: [number, number];
   y: [number, number];
 }
 
-/** Evaluates a model on a batch of 2-D points (rows [x1, x2]); returns one value per point. */
+/** Evaluates a model on a batch of 2-D points (rows [x1, x2]); returns one value per point. Lecture: decision regions (000, 001). */
 export type GridFunction = (points: number[][]) => ArrayLike<number>;
 
-/** Options of `decisionRegions`. */
+/** Options of `decisionRegions`. Lecture: decision regions (000, 001). */
 export interface DecisionRegionOptions extends AxesOptions {
   /** Grid points per axis (default 100). */
   resolution?: number;
@@ -321,7 +325,7 @@ export interface DecisionRegionOptions extends AxesOptions {
   classNames?: string[];
 }
 
-/** `n` evenly spaced values from `a` to `b` inclusive. */
+/** `n` evenly spaced values from `a` to `b` inclusive. Lecture: all (grids for plots). */
 export function linspace(a: number, b: number, n: number): number[] {
   if (!(n >= 2) || !Number.isInteger(n)) throw new Error(`linspace: n must be an integer ≥ 2, got ${n}`);
   return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
@@ -338,7 +342,10 @@ function boundingExtent(points: Matrix): Extent {
   return { x: [x0 - mx, x1 + mx], y: [y0 - my, y1 + my] };
 }
 
-/** Evaluates `f` on a resolution × resolution grid; returns the axes and z[row = x2][col = x1]. */
+/**
+ * Evaluates `f` on a resolution × resolution grid; returns the axes and z[row = x2][col = x1].
+ * Lecture: decision regions and loss surfaces (000, 001).
+ */
 export function evaluateGrid(f: GridFunction, extent: Extent, resolution: number): { x: number[]; y: number[]; z: number[][] } {
   const x = linspace(extent.x[0], extent.x[1], resolution);
   const y = linspace(extent.y[0], extent.y[1], resolution);
@@ -432,7 +439,7 @@ export function decisionRegions(
   );
 }
 
-/** Options of `heatmap`. */
+/** Options of `heatmap`. Lecture: MLP weights, CNN feature maps (000). */
 export interface HeatmapOptions extends AxesOptions {
   /** Column coordinates or labels (default 0, 1, …). */
   x?: Array<number | string>;
@@ -471,7 +478,7 @@ export function heatmap(z: Matrix, options: HeatmapOptions = {}): Figure {
   );
 }
 
-/** A path in the parameter plane, e.g. the iterates w⁽ᵗ⁾ of an optimizer. */
+/** A path in the parameter plane, e.g. the iterates w⁽ᵗ⁾ of an optimizer. Lecture: gradient descent and optimizers (000, 001, 003). */
 export interface Trajectory {
   name: string;
   /** One [w1, w2] per step. */
@@ -480,7 +487,7 @@ export interface Trajectory {
   color?: number;
 }
 
-/** Options of `lossSurface`. */
+/** Options of `lossSurface`. Lecture: gradient descent and optimizers (000, 001, 003). */
 export interface LossSurfaceOptions extends AxesOptions {
   /** Grid points per axis (default 80). */
   resolution?: number;
@@ -569,14 +576,14 @@ export function contourPlot(x: Vector, y: Vector, z: Matrix, options: AxesOption
   );
 }
 
-/** A grey-scale (single channel) image: `data` holds height × width values, row by row. */
+/** A grey-scale (single channel) image: `data` holds height × width values, row by row. Lecture: CNN and MNIST (000, 001). */
 export interface GrayImage {
   width: number;
   height: number;
   data: Vector;
 }
 
-/** Options of `imageGrid`. */
+/** Options of `imageGrid`. Lecture: CNN and MNIST (000, 001). */
 export interface ImageGridOptions extends PlotOptions {
   /** Images per row (default: up to 10). */
   columns?: number;
@@ -590,7 +597,7 @@ export interface ImageGridOptions extends PlotOptions {
   cellSize?: number;
 }
 
-/** Normalises an image given as rows or as a GrayImage. */
+/** Normalises an image given as rows or as a GrayImage. Lecture: CNN and MNIST (000, 001). */
 export function toGrayImage(image: GrayImage | Matrix): GrayImage {
   if ("width" in image && "height" in image && "data" in image) {
     const img = image as GrayImage;
@@ -668,13 +675,13 @@ export function imageGrid(images: Array<GrayImage | Matrix>, options: ImageGridO
   return figure(traces, layout, options.name);
 }
 
-/** One group of bars. */
+/** One group of bars. Lecture: softmax outputs, class frequencies (000, 003). */
 export interface BarSeries {
   name: string;
   values: Vector;
 }
 
-/** Options of `barChart`. */
+/** Options of `barChart`. Lecture: softmax outputs, class frequencies (000, 003). */
 export interface BarChartOptions extends AxesOptions {
   /** Horizontal bars (long category names). */
   horizontal?: boolean;
@@ -708,7 +715,7 @@ export function barChart(categories: Array<string | number>, series: BarSeries |
   );
 }
 
-/** Options of `histogram`. */
+/** Options of `histogram`. Lecture: initialisation and vanishing gradients (001, 003). */
 export interface HistogramOptions extends AxesOptions {
   /** Number of equal-width bins (default 30). */
   bins?: number;
@@ -782,7 +789,7 @@ export function confusionCounts(trueLabels: Vector, predicted: Vector, classes: 
   return m;
 }
 
-/** Options of `confusionMatrix`. */
+/** Options of `confusionMatrix`. Lecture: evaluation of classifiers (003). */
 export interface ConfusionMatrixOptions extends PlotOptions {
   /** Class names (default 0, 1, …). */
   labels?: string[];
@@ -831,7 +838,7 @@ export function confusionMatrix(matrix: Matrix, options: ConfusionMatrixOptions 
   );
 }
 
-/** Options of `subplots`. */
+/** Options of `subplots`. Lecture: all (plots). */
 export interface SubplotOptions extends PlotOptions {
   /** Panels per row (default: all in one row). */
   columns?: number;

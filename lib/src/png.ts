@@ -29,7 +29,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
-/** Number of channels of a PNG: 1 grey, 3 RGB, 4 RGBA. */
+/** Number of channels of a PNG: 1 grey, 3 RGB, 4 RGBA. Lecture: CNN (000), images as arrays of pixels. */
 export type PngChannels = 1 | 3 | 4;
 
 /**

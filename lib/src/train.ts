@@ -10,7 +10,7 @@ import { confusionCounts, type GridFunction } from "./plot";
 import { rng, type Random } from "./random";
 import { tf } from "./tf";
 
-/** Options of `fit`. */
+/** Options of `fit`. Lecture: mini-batch SGD, validation (000, 003). */
 export interface FitOptions {
   /** Number of passes over the training data. */
   epochs: number;
@@ -32,7 +32,7 @@ export interface FitOptions {
   title?: string;
 }
 
-/** What `fit` returns. */
+/** What `fit` returns. Lecture: learning curves (003). */
 export interface FitResult {
   /** Metric name → one value per epoch: loss, acc, val_loss, val_acc, … (as compiled). */
   history: Record<string, number[]>;
@@ -106,7 +106,7 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
   return { history, epochs, seconds: (Date.now() - start) / 1000 };
 }
 
-/** Accuracy and confusion matrix of a classifier on held-out data. */
+/** Accuracy and confusion matrix of a classifier on held-out data. Lecture: evaluation of classifiers (003). */
 export interface Evaluation {
   /** Fraction of examples whose predicted class is the true class. */
   accuracy: number;
