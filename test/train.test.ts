@@ -59,6 +59,23 @@ describe("fit", () => {
     m.dispose();
   });
 
+  it("early stopping: stops `patience` epochs after the best validation loss and restores its weights", async () => {
+    seed(3);
+    const { x, y } = data(64);
+    const flipped = tf.sub(1, y); // validation labels flipped: val_loss rises as the model learns
+    const m = model();
+    const result = await fit(m, x, y, { epochs: 30, batchSize: 16, live: false, validationData: [x, flipped], earlyStopping: { patience: 3 } });
+    const valLoss = result.history["val_loss"]!;
+    const bestEpoch = valLoss.indexOf(Math.min(...valLoss)) + 1;
+    expect(result.best).toEqual({ epoch: bestEpoch, value: valLoss[bestEpoch - 1], stoppedEarly: true });
+    expect(result.epochs).toBe(bestEpoch + 3);
+    expect(valLoss).toHaveLength(bestEpoch + 3);
+    const restored = m.evaluate(x, flipped) as tf.Scalar[];
+    expect(restored[0]!.dataSync()[0]).toBeCloseTo(result.best!.value, 5);
+    tf.dispose([x, y, flipped, ...restored]);
+    m.dispose();
+  });
+
   it("rejects bad options with messages that name the fix", async () => {
     const { x, y } = data(8);
     const m = model();
@@ -66,6 +83,9 @@ describe("fit", () => {
     await expect(fit(m, x, y.slice(0, 4), { epochs: 1 })).rejects.toThrow(/x has 8 rows but y has 4/);
     await expect(fit(m, x, y, { epochs: 1, validationSplit: 1.5 })).rejects.toThrow(/validationSplit must be in \(0, 1\)/);
     await expect(fit(m, x, y, { epochs: 1, validationSplit: 0.5, validationData: [x, y] })).rejects.toThrow(/not both/);
+    await expect(fit(m, x, y, { epochs: 1, earlyStopping: { patience: 2 } })).rejects.toThrow(/"val_loss" needs validationData or validationSplit/);
+    await expect(fit(m, x, y, { epochs: 1, validationSplit: 0.5, earlyStopping: { patience: 0 } })).rejects.toThrow(/patience must be a positive integer/);
+    await expect(fit(m, x, y, { epochs: 2, live: false, earlyStopping: { patience: 1, monitor: "mse" } })).rejects.toThrow(/monitors "mse" but the model reports loss, acc/);
     tf.dispose([x, y]);
     m.dispose();
   });

@@ -30,22 +30,43 @@ export interface FitOptions {
   name?: string;
   /** Title of the learning-curve figure. */
   title?: string;
+  /** Stop when the monitored metric has not improved for `patience` epochs (fermata anticipata). */
+  earlyStopping?: EarlyStopping;
+}
+
+/**
+ * Early stopping (fermata anticipata): stop once the validation metric has not improved for
+ * `patience` epochs. Lecture: regularisation, early stopping and its patience (000, 003).
+ */
+export interface EarlyStopping {
+  /** Epochs without improvement before stopping (the lecture's n, "patience"). */
+  patience: number;
+  /** Metric to watch (default "val_loss"); lower is better unless it names an accuracy. */
+  monitor?: string;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends (default true). */
+  restoreBest?: boolean;
 }
 
 /** What `fit` returns. Lecture: learning curves (003). */
 export interface FitResult {
   /** Metric name → one value per epoch: loss, acc, val_loss, val_acc, … (as compiled). */
   history: Record<string, number[]>;
-  /** Epochs run. */
+  /** Epochs run (fewer than asked when early stopping stopped the training). */
   epochs: number;
   /** Wall-clock training time in seconds. */
   seconds: number;
+  /** With early stopping: the best epoch (1-based) by the monitored metric, and whether training stopped early. */
+  best?: { epoch: number; value: number; stoppedEarly: boolean };
 }
 
 /**
  * Trains a compiled tf.LayersModel on (x, y) for `epochs` epochs of mini-batches, reshuffled each
  * epoch by the seeded generator, with a live progress bar and learning curves; returns the
- * history. The tensors stay owned by the caller. Lecture: mini-batch SGD, learning curves (000, 003).
+ * history; with `earlyStopping` it stops when the validation metric stops improving and restores
+ * the best weights. The tensors stay owned by the caller. Lecture: mini-batch SGD, learning curves,
+ * early stopping (000, 003).
  */
 export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
   const { epochs, batchSize = 32, shuffle = true, random = rng(), live = true } = options;
@@ -69,12 +90,23 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
     validationData = [x.slice(nTrain), y.slice(nTrain)];
     owned.push(xTrain, yTrain, ...validationData);
   }
+  const stopping = options.earlyStopping;
+  if (stopping !== undefined && !(Number.isInteger(stopping.patience) && stopping.patience >= 1)) {
+    throw new Error(`fit: earlyStopping.patience must be a positive integer, got ${stopping.patience}`);
+  }
+  const monitor = stopping?.monitor ?? "val_loss";
+  if (stopping !== undefined && monitor.startsWith("val_") && validationData === undefined) {
+    throw new Error(`fit: early stopping on "${monitor}" needs validationData or validationSplit`);
+  }
+  const higherIsBetter = /acc/.test(monitor);
+  let best: { epoch: number; value: number; weights: tf.Tensor[] | null } | null = null;
+  let stoppedEarly = false;
   const display = live ? new LiveTraining({ epochs, name: options.name, title: options.title }) : null;
   const history: Record<string, number[]> = {};
   const batches = Math.ceil(nTrain / batchSize);
   const start = Date.now();
   try {
-    for (let e = 0; e < epochs; e++) {
+    for (let e = 0; e < epochs && !stoppedEarly; e++) {
       const order = shuffle ? random.permutation(nTrain) : null;
       const [xs, ys] = order === null ? [xTrain, yTrain] : tf.tidy(() => {
         const idx = tf.tensor1d(order, "int32");
@@ -95,15 +127,35 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
         for (const k of keys) logs[k] = Number(h.history[k]![0]);
         for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
         display?.epoch(e, logs);
+        if (stopping !== undefined) {
+          const value = logs[monitor];
+          if (value === undefined) {
+            throw new Error(`fit: early stopping monitors "${monitor}" but the model reports ${Object.keys(logs).join(", ")}`);
+          }
+          const delta = stopping.minDelta ?? 0;
+          if (best === null || (higherIsBetter ? value > best.value + delta : value < best.value - delta)) {
+            if (best?.weights) tf.dispose(best.weights);
+            best = { epoch: e + 1, value, weights: stopping.restoreBest === false ? null : model.getWeights().map((w) => w.clone()) };
+          } else if (e + 1 - best.epoch >= stopping.patience) {
+            stoppedEarly = true;
+          }
+        }
       } finally {
         if (order !== null) tf.dispose([xs, ys]);
       }
     }
+    if (best?.weights) model.setWeights(best.weights);
   } finally {
     tf.dispose(owned);
+    if (best?.weights) tf.dispose(best.weights);
     display?.done();
   }
-  return { history, epochs, seconds: (Date.now() - start) / 1000 };
+  return {
+    history,
+    epochs: history["loss"]?.length ?? 0,
+    seconds: (Date.now() - start) / 1000,
+    ...(best === null ? {} : { best: { epoch: best.epoch, value: best.value, stoppedEarly } }),
+  };
 }
 
 /** Accuracy and confusion matrix of a classifier on held-out data. Lecture: evaluation of classifiers (003). */
