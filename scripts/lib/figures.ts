@@ -11,6 +11,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { COLORS, FONT_FAMILY } from "../../lib/src/plot";
 import { readNotebook, sourceText, writeNotebook, type Notebook, type Output } from "./nbformat";
+import { sharedRenderer, type Renderer } from "./render";
 import { executeNotebook, failureReport, libBuildProblem, prepareNotebook, type ParamValue } from "./runner";
 
 /** The MIME type of a plotly figure in a notebook output. */
@@ -187,6 +188,56 @@ export function applyPreset(spec: FigureSpec, preset: Preset): FigureSpec {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Static images in executed notebooks
+
+/** Width in CSS pixels of the static image of a figure that sets none (a notebook's content width). */
+const STATIC_WIDTH = 900;
+/** Device pixels per CSS pixel of static images: sharp on high-density screens, small enough to store. */
+const STATIC_SCALE = 1.5;
+
+const FIGURE_DIV = /(<div id="[^"]*" class="reti-figure"[^>]*>)([^<]*)(<\/div>)/;
+
+/**
+ * The figure HTML of lib/src/display.ts with `png` (base64) in place of its text fallback, so the
+ * picture shows where the drawing script does not run (the script clears it before drawing).
+ * Unchanged when the HTML holds no figure element.
+ */
+export function htmlWithImage(html: string, png: string): string {
+  return html.replace(FIGURE_DIV, (_, open: string, text: string, close: string) =>
+    `${open}<img alt="${text}" src="data:image/png;base64,${png}" style="max-width:100%;height:auto">${close}`);
+}
+
+/**
+ * A copy of an executed notebook in which every plotly output also holds a static PNG: as
+ * `image/png` and inside its `text/html` fallback, so the figure reads where scripts do not run
+ * (GitHub, untrusted notebooks, nbviewer). The PNG is the figure at its own height and the
+ * notebook's width (900 CSS px) at 1.5×. Uses `renderer`, or the process's shared one.
+ * Lecture: all (static images, issue 8).
+ */
+export async function withStaticImages(nb: Notebook, renderer?: Renderer): Promise<Notebook> {
+  const out = structuredClone(nb);
+  for (const cell of out.cells) {
+    if (cell.cell_type !== "code") continue;
+    for (const output of cell.outputs) {
+      const spec = plotlySpec(output);
+      if (!spec || !isRich(output)) continue;
+      const width = typeof spec.layout["width"] === "number" ? spec.layout["width"] : STATIC_WIDTH;
+      const height = typeof spec.layout["height"] === "number" ? spec.layout["height"] : 400;
+      const png = (await (renderer ?? (await sharedRenderer())).renderFigure(
+        { data: spec.data, layout: spec.layout, config: { staticPlot: true } },
+        { format: "png", width, height, scale: STATIC_SCALE },
+      )).toString("base64");
+      output.data["image/png"] = png;
+      const html = output.data["text/html"];
+      if (typeof html === "string" || Array.isArray(html)) {
+        output.data["text/html"] = htmlWithImage(Array.isArray(html) ? html.join("") : html, png);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Executed notebooks
 
 /**
@@ -228,7 +279,7 @@ export function notebookTitle(nb: Notebook, file: string): string {
 export interface ExecuteOptions {
   /** Where executed copies live (default build/executed), keeping paths relative to the project. */
   executedDir?: string;
-  /** The project root (default: the current folder). */
+  /** The folder that notebook paths and `executedDir` are relative to (default: the current folder). */
   root?: string;
   /** Parameters to inject, e.g. `{ QUICK: true }`; a reused copy must have been run with the same ones. */
   params?: Record<string, ParamValue>;
@@ -305,7 +356,7 @@ export async function executedNotebooks(sources: string[], options: ExecuteOptio
       }
       if (!checkedBuild) {
         checkedBuild = true;
-        const problem = await libBuildProblem(root);
+        const problem = await libBuildProblem();
         if (problem) throw new Error(`cannot run the notebooks: ${problem}`);
       }
       log(`${rel}: running${Object.keys(params).length ? ` with ${JSON.stringify(params)}` : ""}`);

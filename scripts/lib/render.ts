@@ -79,7 +79,11 @@ function isLocal(url: string): boolean {
  * same SVG bytes. Lecture: all (figure export, issue 8).
  */
 export class Renderer {
+  /** The URLs of the requests blocked so far (anything not local). */
+  readonly blocked: string[] = [];
   private figurePage: Page | undefined;
+  /** Figures render one at a time (they share a page and the reseeded generator). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly browser: Browser,
@@ -96,8 +100,14 @@ export class Renderer {
       throw new ChromiumMissingError(`Chromium at ${executablePath} did not start (${(err as Error).message.split("\n")[0]})`);
     }
     const context = await browser.newContext({ offline: true });
-    await context.route("**/*", (route) => (isLocal(route.request().url()) ? route.continue() : route.abort()));
-    return new Renderer(browser, context);
+    const renderer = new Renderer(browser, context);
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (isLocal(url)) return route.continue();
+      renderer.blocked.push(url);
+      return route.abort();
+    });
+    return renderer;
   }
 
   private async page(): Promise<Page> {
@@ -114,7 +124,13 @@ export class Renderer {
   }
 
   /** The figure drawn as SVG text or PNG bytes (PNG size: width·scale × height·scale pixels). */
-  async renderFigure(spec: FigureSpec, options: RenderOptions): Promise<Buffer> {
+  renderFigure(spec: FigureSpec, options: RenderOptions): Promise<Buffer> {
+    const result = this.queue.then(() => this.draw(spec, options));
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private async draw(spec: FigureSpec, options: RenderOptions): Promise<Buffer> {
     const page = await this.page();
     const url = await page.evaluate(
       async ({ spec, options }) => {
@@ -181,4 +197,19 @@ export class Renderer {
     await this.context.close().catch(() => {});
     await this.browser.close();
   }
+}
+
+let shared: Promise<Renderer> | undefined;
+
+/** One renderer for the whole process, started on first use (for `npm run notebooks -- --static`). */
+export function sharedRenderer(): Promise<Renderer> {
+  shared ??= Renderer.launch();
+  return shared;
+}
+
+/** Closes the shared renderer if it was started. */
+export async function closeSharedRenderer(): Promise<void> {
+  const renderer = shared;
+  shared = undefined;
+  if (renderer) await (await renderer).close();
 }
