@@ -434,6 +434,10 @@ export function decisionRegions(
     baseLayout(options, {
       xaxis: axis(options.xTitle ?? "x₁", { range: extent.x, showgrid: false }),
       yaxis: axis(options.yTitle ?? "x₂", { range: extent.y, showgrid: false }),
+      // The probability colour bar takes the right side: the legend goes in a row above the plot.
+      ...(options.mode === "probability"
+        ? { legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", bgcolor: "rgba(255,255,255,0)" } }
+        : {}),
     }),
     options.name,
   );
