@@ -123,6 +123,10 @@ async function measure(row: Row, prepared: Notebook, file: string, env: NodeJS.P
 }
 
 function printTable(rows: Row[], runs: number): void {
+  if (rows.length === 0) {
+    console.log("no notebook could be measured");
+    return;
+  }
   const s = (ms: number) => (ms / 1000).toFixed(2);
   const header = ["notebook", "code cells", "nbconvert s", "runner CLI s", "runner in-process s", "kernel start s", "overhead/cell ms", "overhead/notebook ms"];
   const table = rows.map((r) => [
