@@ -7,6 +7,7 @@ import {
   findExercises,
   findLeaks,
   makeStudentNotebook,
+  reimportsFor,
   removeHiddenTests,
   restoreSubmission,
   screenSolution,
@@ -293,5 +294,14 @@ describe("screenSolution", () => {
     expect(flagged('const m = import("node:fs");')).toMatch(/dynamic import/);
     expect(flagged("setTimeout(() => 0, 1);")).toMatch(/uses setTimeout/);
     expect(flagged("delete (Math as any).abs;")).toMatch(/deletes/);
+  });
+});
+
+describe("reimportsFor", () => {
+  it("re-imports exactly the imported names a test cell uses", () => {
+    const nb = notebook(code('import { check, checkClose as close, seed } from "reti";\nimport * as tf from "x";'), code("function check(): void {}", SOL("s")));
+    expect(reimportsFor(nb, 'check(f(1) === 2, "f");\nclose(1, 1, "one");')).toBe('import { check, checkClose as close } from "reti";');
+    expect(reimportsFor(nb, "const x = 1;")).toBe("");
+    expect(reimportsFor(nb, 'import { check } from "reti";\ncheck(true, "t");')).toBe("");
   });
 });

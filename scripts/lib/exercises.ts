@@ -777,3 +777,39 @@ export function stubTypeErrors(source: Notebook, student: Notebook, dir: string)
   }
   return out;
 }
+
+/**
+ * The import statement that binds again, at the top of a graded cell, every name the cell uses that
+ * the notebook imports outside its solution cells (e.g. `check`), so the tests call the real
+ * functions even if a solution redefined them. Empty when the cell uses none.
+ */
+export function reimportsFor(source: Notebook, testCode: string): string {
+  const imported = new Map<string, { module: string; name: string }>();
+  for (const cell of source.cells) {
+    if (cell.cell_type !== "code" || nbgraderOf(cell)?.solution) continue;
+    const sf = ts.createSourceFile("cell.ts", sourceText(cell.source), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    for (const s of sf.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || s.importClause?.isTypeOnly) continue;
+      const bindings = s.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const e of bindings.elements) {
+        if (!e.isTypeOnly) imported.set(e.name.text, { module: s.moduleSpecifier.text, name: (e.propertyName ?? e.name).text });
+      }
+    }
+  }
+  const test = ts.createSourceFile("test.ts", testCode, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const own = new Set(test.statements.flatMap(declaredNames));
+  const used = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && !isPropertyName(n)) used.add(n.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(test);
+  const byModule = new Map<string, string[]>();
+  for (const name of [...used].sort()) {
+    const from = imported.get(name);
+    if (!from || own.has(name)) continue;
+    byModule.set(from.module, [...(byModule.get(from.module) ?? []), from.name === name ? name : `${from.name} as ${name}`]);
+  }
+  return [...byModule].map(([m, names]) => `import { ${names.join(", ")} } from ${JSON.stringify(m)};`).join(" ");
+}
