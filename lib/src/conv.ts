@@ -5,6 +5,8 @@
  * with their backward passes, and the classic edge filters. Plain arrays in, plain arrays out, so each step can
  * be printed and checked against `tf.conv2d` / `tf.maxPool`. Lecture: CNN (000, 001, 003).
  */
+import { Dataset, type Labels } from "./data";
+import { rng, type Random } from "./random";
 import { tf } from "./tf";
 
 /** One channel of an image or feature map: rows of pixel values (height × width). */
@@ -269,6 +271,52 @@ export function shift2d(x: ArrayLike<ArrayLike<number>>, dy: number, dx: number)
       return r >= 0 && r < rows && c >= 0 && c < cols ? x[r]![c]! : 0;
     }),
   );
+}
+
+/** Options of `shiftedCopies`. */
+export interface ShiftOptions {
+  /** Shifted copies of every image to add (default 2). */
+  copies?: number;
+  /** Largest shift in pixels along each axis (default 2). */
+  maxShift?: number;
+  /** Image side in pixels: rows are square single-channel images (default 28, MNIST). */
+  size?: number;
+  /** The generator drawing the shifts (default the global `rng()`, seeded by `seed`). */
+  random?: Random;
+}
+
+/**
+ * Data augmentation by translation: the dataset followed by `copies` copies of every image, each moved by a random
+ * whole number of pixels in [−maxShift, maxShift] along each axis (zeros fill the gap), labels unchanged. It teaches
+ * the network the small-shift invariance that pooling only partly gives. Lecture: ANN principles (003), data augmentation.
+ */
+export function shiftedCopies<Y extends Labels>(dataset: Dataset<Y>, options: ShiftOptions = {}): Dataset<Y> {
+  const { copies = 2, maxShift = 2, size = 28, random = rng() } = options;
+  if (dataset.cols !== size * size) throw new Error(`shiftedCopies: rows have ${dataset.cols} values, not ${size}×${size} images; pass size`);
+  const n = dataset.rows;
+  const pixels = size * size;
+  const x = new Float32Array(n * (copies + 1) * pixels);
+  const y = new (dataset.y.constructor as new (length: number) => Y)(n * (copies + 1) * dataset.yCols);
+  x.set(dataset.x);
+  y.set(dataset.y);
+  for (let c = 1; c <= copies; c++) {
+    for (let i = 0; i < n; i++) {
+      const dy = random.int(-maxShift, maxShift + 1);
+      const dx = random.int(-maxShift, maxShift + 1);
+      const src = i * pixels;
+      const dst = (c * n + i) * pixels;
+      for (let r = 0; r < size; r++) {
+        const sr = r - dy;
+        if (sr < 0 || sr >= size) continue;
+        for (let col = 0; col < size; col++) {
+          const sc = col - dx;
+          if (sc >= 0 && sc < size) x[dst + r * size + col] = dataset.x[src + sr * size + sc]!;
+        }
+      }
+      y.set(dataset.y.subarray(i * dataset.yCols, (i + 1) * dataset.yCols), (c * n + i) * dataset.yCols);
+    }
+  }
+  return new Dataset(x, y, dataset.cols, dataset.yCols);
 }
 
 /**
