@@ -2,9 +2,9 @@ import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import * as pl from "nodejs-polars";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { describeFigure, figureBundle, figureHtml, imagePng, inKernel, show, type DisplayBundle } from "../lib/src/display";
+import { describeFigure, figureBundle, figureHtml, inKernel, show, type DisplayBundle } from "../lib/src/display";
 import { lineChart } from "../lib/src/plot";
-import { encodePng } from "../lib/src/png";
+import { encodePng, imagePng } from "../lib/src/png";
 
 const req = createRequire(__filename);
 /** tslab's internal module that holds the kernel's display writer (what display.ts relies on). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { imagePng } from "../lib/src/png";
 import {
   COLORS,
+  DIVERGING_SCALE,
   barChart,
   confusionCounts,
   confusionMatrix,
@@ -154,14 +156,15 @@ describe("heatmaps, surfaces and contours", () => {
 });
 
 describe("imageGrid", () => {
-  it("makes one heatmap per image on its own square, hidden axes, with captions under it", () => {
+  it("makes one grey PNG image per cell on its own square, hidden axes, with captions under it", () => {
     const img = { width: 2, height: 3, data: [0, 0.5, 1, 0, 0.5, 1] };
     const fig = imageGrid([img, img, img], { columns: 2, captions: ["a", "b", "c"], name: "digits" });
     expect(fig.data).toHaveLength(3);
-    expect(fig.data[0]).toMatchObject({ z: [[0, 0.5], [1, 0], [0.5, 1]], xaxis: "x", yaxis: "y", coloraxis: "coloraxis" });
+    const png = imagePng(img, { scale: 1, range: [0, 1] }).toString("base64");
+    expect(fig.data[0]).toEqual({ type: "image", source: `data:image/png;base64,${png}`, xaxis: "x", yaxis: "y", hoverinfo: "skip" });
     expect(fig.data[2]).toMatchObject({ xaxis: "x3", yaxis: "y3" });
     expect(fig.layout["yaxis3"]).toMatchObject({ autorange: "reversed", scaleanchor: "x3", showticklabels: false });
-    expect(fig.layout["coloraxis"]).toMatchObject({ cmin: 0, cmax: 1, showscale: false });
+    expect(fig.layout["coloraxis"]).toBeUndefined();
     const ann = fig.layout["annotations"] as Array<Record<string, unknown>>;
     expect(ann.map((a) => a["text"])).toEqual(["a", "b", "c"]);
     expect(ann[2]).toMatchObject({ xref: "x3 domain", yref: "y3 domain", y: 0, yanchor: "top" });
@@ -171,8 +174,9 @@ describe("imageGrid", () => {
   });
 
   it("uses a symmetric range for filters with a diverging scale and rejects bad input", () => {
-    const fig = imageGrid([[[1, -3]], [[2, 0]]], { colorscale: "RdBu" });
-    expect(fig.layout["coloraxis"]).toMatchObject({ cmin: -3, cmax: 3, showscale: true });
+    const fig = imageGrid([[[1, -3]], [[2, 0]]], { colorscale: DIVERGING_SCALE });
+    expect(fig.layout["coloraxis"]).toMatchObject({ colorscale: DIVERGING_SCALE, cmin: -3, cmax: 3, showscale: true });
+    expect(fig.data[0]).toMatchObject({ type: "heatmap", z: [[1, -3]], coloraxis: "coloraxis" });
     expect(() => imageGrid([])).toThrow(/no images/);
     expect(() => imageGrid([[[1]]], { captions: ["a", "b"] })).toThrow(/2 captions for 1 images/);
     expect(() => imageGrid([{ width: 2, height: 2, data: [1] }])).toThrow(/width × height = 4/);

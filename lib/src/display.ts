@@ -14,7 +14,7 @@ import { readFileSync } from "fs";
 import { createRequire } from "module";
 import { inspect } from "util";
 import type { Figure, GrayImage } from "./plot";
-import { encodePng, type PngChannels } from "./png";
+import { imagePng, type ImageOptions, type PixelImage } from "./png";
 
 /** One Jupyter output: MIME type → content, output metadata, and an optional display id. Lecture: all (display). */
 export interface DisplayBundle {
@@ -215,50 +215,6 @@ export function showFigure(fig: Figure, options: { displayId?: string; update?: 
 
 // ---------------------------------------------------------------------------------------------
 // Images
-
-/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). Lecture: CNN and MNIST (000, 001). */
-export interface PixelImage {
-  width: number;
-  height: number;
-  data: ArrayLike<number>;
-  channels?: PngChannels;
-}
-
-/** Options of `imagePng`. Lecture: CNN and MNIST (000, 001). */
-export interface ImageOptions {
-  /** Value range mapped to black…white (default [0, 255] for Uint8Array data, else [0, 1]). */
-  range?: [number, number];
-  /** Integer upscaling factor, nearest neighbour (default: enough to make small images ≥ 112 px). */
-  scale?: number;
-}
-
-/**
- * Encodes pixel values as a PNG (values clipped to `range`, upscaled by `scale`).
- * Lecture: CNN (000, 001), MNIST digits and feature maps.
- */
-export function imagePng(image: PixelImage | GrayImage, options: ImageOptions = {}): Buffer {
-  const channels = ("channels" in image ? image.channels : undefined) ?? 1;
-  const { width, height, data } = image;
-  if (data.length !== width * height * channels) {
-    throw new Error(`image: ${data.length} values for ${width}×${height}×${channels}; expected ${width * height * channels}`);
-  }
-  const [lo, hi] = options.range ?? (data instanceof Uint8Array || data instanceof Uint8ClampedArray ? [0, 255] : [0, 1]);
-  if (!(hi > lo)) throw new Error(`image: range [${lo}, ${hi}] is empty; give [min, max] with max > min`);
-  const scale = options.scale ?? Math.max(1, Math.min(8, Math.ceil(112 / Math.max(width, height))));
-  if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`image: scale must be a positive integer, got ${scale}`);
-  const [w, h] = [width * scale, height * scale];
-  const out = new Uint8Array(w * h * channels);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const src = (Math.floor(y / scale) * width + Math.floor(x / scale)) * channels;
-      for (let c = 0; c < channels; c++) {
-        const v = (Number(data[src + c]) - lo) / (hi - lo);
-        out[(y * w + x) * channels + c] = Math.round(255 * Math.min(1, Math.max(0, Number.isNaN(v) ? 0 : v)));
-      }
-    }
-  }
-  return encodePng(w, h, out, channels);
-}
 
 function isPng(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array && x.length > 8 && x[0] === 0x89 && x[1] === 0x50 && x[2] === 0x4e && x[3] === 0x47;

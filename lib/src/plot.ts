@@ -6,6 +6,8 @@
  * Serves every lecture.
  */
 
+import { imagePng } from "./png";
+
 /** One plotly trace (minimal hand-written type: plotly accepts many more keys). Lecture: all (plots). */
 export interface Trace {
   type?: string;
@@ -65,8 +67,17 @@ export const FONT_FAMILY = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans
 
 /** Sequential colour scale for magnitudes (losses, activations). Lecture: all (plots). */
 export const SEQUENTIAL_SCALE = "Viridis";
-/** Diverging colour scale for signed values (weights, filters), centred on 0. Lecture: CNN filters and weights (000, 001). */
-export const DIVERGING_SCALE = "RdBu";
+/**
+ * Diverging colour scale for signed values (weights, filters): blue < 0 (white) < red, ColorBrewer
+ * RdBu; centre it on 0 with a symmetric range or `zmid: 0`. Lecture: CNN filters and weights (000, 001).
+ */
+export const DIVERGING_SCALE: [number, string][] = [
+  [0, "#2166ac"],
+  [0.25, "#92c5de"],
+  [0.5, "#f7f7f7"],
+  [0.75, "#f4a582"],
+  [1, "#b2182b"],
+];
 /** Grey scale for images: 0 is black, the maximum white. Lecture: CNN and MNIST images (000, 001). */
 export const GRAY_SCALE: [number, string][] = [
   [0, "#000000"],
@@ -593,7 +604,7 @@ export interface ImageGridOptions extends PlotOptions {
   columns?: number;
   /** One caption per image (e.g. "label 7"). */
   captions?: string[];
-  /** Colour scale (default grey for images; use DIVERGING_SCALE for filters and weights). */
+  /** Colour scale (default grey, sent as PNG images; use DIVERGING_SCALE for filters and weights). */
   colorscale?: string | [number, string][];
   /** Value range of the colour scale (default: [0, 1] for grey, the data's symmetric range otherwise). */
   range?: [number, number];
@@ -646,19 +657,26 @@ export function imageGrid(images: Array<GrayImage | Matrix>, options: ImageGridO
     height: options.height ?? Math.round(gridRows * (options.cellSize ?? 90) * (1 + captionSpace) + (options.title ? 60 : 20)),
     margin: { l: 10, r: 10, t: options.title === undefined ? 10 : 50, b: 10 },
     showlegend: false,
-    coloraxis: { colorscale: options.colorscale ?? GRAY_SCALE, cmin: range[0], cmax: range[1], showscale: !gray },
+    ...(gray ? {} : { coloraxis: { colorscale: options.colorscale, cmin: range[0], cmax: range[1], showscale: true } }),
   });
   const annotations: Record<string, unknown>[] = [];
   imgs.forEach((im, i) => {
     const r = Math.floor(i / columns);
     const c = i % columns;
     const k = i === 0 ? "" : String(i + 1);
-    const z: number[][] = [];
-    for (let row = 0; row < im.height; row++) z.push(list(Array.from(im.data).slice(row * im.width, (row + 1) * im.width)));
-    traces.push({ type: "heatmap", z, coloraxis: "coloraxis", xaxis: `x${k}`, yaxis: `y${k}`, hovertemplate: "(%{x}, %{y}): %{z}<extra></extra>" });
+    if (gray) {
+      // A grey image travels as a small PNG (a few hundred bytes for a digit, not kilobytes of JSON).
+      const png = imagePng(im, { range, scale: 1 }).toString("base64");
+      traces.push({ type: "image", source: `data:image/png;base64,${png}`, xaxis: `x${k}`, yaxis: `y${k}`, hoverinfo: "skip" });
+    } else {
+      const values = list(im.data);
+      const z = Array.from({ length: im.height }, (_, row) => values.slice(row * im.width, (row + 1) * im.width));
+      traces.push({ type: "heatmap", z, coloraxis: "coloraxis", xaxis: `x${k}`, yaxis: `y${k}`, hovertemplate: "(%{x}, %{y}): %{z}<extra></extra>" });
+    }
     const top = 1 - r * rh;
     const bottom = top - rh * (1 - captionSpace / (1 + captionSpace));
-    const hidden = { showgrid: false, zeroline: false, showticklabels: false, ticks: "", showline: false };
+    // No ticks or grid, a thin frame (a filter's near-zero cells are near-white).
+    const hidden = { showgrid: false, zeroline: false, showticklabels: false, ticks: "", showline: true, mirror: true, linecolor: "#bbbbbb", linewidth: 1 };
     layout[`xaxis${k}`] = { domain: [c * (cw + gap), c * (cw + gap) + cw], anchor: `y${k}`, ...hidden, constrain: "domain" };
     layout[`yaxis${k}`] = { domain: [bottom, top], anchor: `x${k}`, autorange: "reversed", scaleanchor: `x${k}`, ...hidden, constrain: "domain" };
     if (options.captions) {

@@ -1,6 +1,7 @@
 /**
- * A tiny deterministic PNG encoder (node's zlib, no dependency), so `show` can display raw pixel
- * arrays (MNIST digits, filters, feature maps) as images. Lecture: CNN (000, 001), MNIST.
+ * A tiny deterministic PNG encoder (node's zlib, no dependency) and the mapping of pixel values to
+ * 8-bit grey or colour levels, so `show` and `imageGrid` can display raw pixel arrays (MNIST digits,
+ * feature maps) as images. Lecture: CNN (000, 001), MNIST.
  */
 import { deflateSync } from "zlib";
 
@@ -60,4 +61,48 @@ export function encodePng(width: number, height: number, pixels: Uint8Array, cha
     chunk("IDAT", deflateSync(raw, { level: 9 })),
     chunk("IEND", new Uint8Array(0)),
   ]);
+}
+
+/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). Lecture: CNN and MNIST (000, 001). */
+export interface PixelImage {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+  channels?: PngChannels;
+}
+
+/** Options of `imagePng`. Lecture: CNN and MNIST (000, 001). */
+export interface ImageOptions {
+  /** Value range mapped to black…white (default [0, 255] for Uint8Array data, else [0, 1]). */
+  range?: [number, number];
+  /** Integer upscaling factor, nearest neighbour (default: enough to make small images ≥ 112 px). */
+  scale?: number;
+}
+
+/**
+ * Encodes pixel values as a PNG (values clipped to `range`, upscaled by `scale`).
+ * Lecture: CNN (000, 001), MNIST digits and feature maps.
+ */
+export function imagePng(image: PixelImage, options: ImageOptions = {}): Buffer {
+  const channels = ("channels" in image ? image.channels : undefined) ?? 1;
+  const { width, height, data } = image;
+  if (data.length !== width * height * channels) {
+    throw new Error(`image: ${data.length} values for ${width}×${height}×${channels}; expected ${width * height * channels}`);
+  }
+  const [lo, hi] = options.range ?? (data instanceof Uint8Array || data instanceof Uint8ClampedArray ? [0, 255] : [0, 1]);
+  if (!(hi > lo)) throw new Error(`image: range [${lo}, ${hi}] is empty; give [min, max] with max > min`);
+  const scale = options.scale ?? Math.max(1, Math.min(8, Math.ceil(112 / Math.max(width, height))));
+  if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`image: scale must be a positive integer, got ${scale}`);
+  const [w, h] = [width * scale, height * scale];
+  const out = new Uint8Array(w * h * channels);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const src = (Math.floor(y / scale) * width + Math.floor(x / scale)) * channels;
+      for (let c = 0; c < channels; c++) {
+        const v = (Number(data[src + c]) - lo) / (hi - lo);
+        out[(y * w + x) * channels + c] = Math.round(255 * Math.min(1, Math.max(0, Number.isNaN(v) ? 0 : v)));
+      }
+    }
+  }
+  return encodePng(w, h, out, channels);
 }
