@@ -15,12 +15,14 @@ import {
   outputSize,
   pad2d,
   shift2d,
+  shiftedCopies,
   tensorToVolume,
   testPattern,
   volumeToTensor,
   type FeatureMap,
   type Volume,
 } from "../lib/src/conv";
+import { Dataset } from "../lib/src/data";
 import { Random } from "../lib/src/random";
 import { initBackend, tf } from "../lib/src/tf";
 
@@ -182,5 +184,34 @@ describe("filters, translation and the test pattern", () => {
     expect(Math.max(...flat)).toBe(1);
     expect(new Set(flat).size).toBeGreaterThan(3);
     expect(() => testPattern(8)).toThrow(/at least 32/);
+  });
+});
+
+describe("shiftedCopies (augmentation by translation)", () => {
+  it("appends copies moved by at most maxShift pixels, with the same labels, repeatably", () => {
+    const size = 8;
+    const x = new Float32Array(2 * size * size);
+    x[3 * size + 4] = 1; // image 0: one bright pixel at (3, 4)
+    x[size * size + 5 * size + 2] = 0.5; // image 1: at (5, 2)
+    const ds = new Dataset(x, new Uint8Array([7, 1]), size * size);
+    const aug = shiftedCopies(ds, { copies: 3, maxShift: 2, size, random: new Random(9) });
+    expect(aug.rows).toBe(8);
+    expect(Array.from(aug.y)).toEqual([7, 1, 7, 1, 7, 1, 7, 1]);
+    expect(Array.from(aug.x.subarray(0, 2 * size * size))).toEqual(Array.from(x));
+    const moves = new Set<string>();
+    for (let i = 2; i < 8; i++) {
+      const img = aug.x.subarray(i * size * size, (i + 1) * size * size);
+      const at = img.findIndex((v) => v > 0);
+      const [r, c] = [Math.floor(at / size), at % size];
+      const [r0, c0] = i % 2 === 0 ? [3, 4] : [5, 2];
+      expect(Math.abs(r - r0)).toBeLessThanOrEqual(2);
+      expect(Math.abs(c - c0)).toBeLessThanOrEqual(2);
+      expect(img.reduce((s, v) => s + v, 0)).toBe(i % 2 === 0 ? 1 : 0.5); // nothing falls off: the pixel is away from the border
+      moves.add(`${r - r0},${c - c0}`);
+    }
+    expect(moves.size).toBeGreaterThan(1);
+    const again = shiftedCopies(ds, { copies: 3, maxShift: 2, size, random: new Random(9) });
+    expect(Array.from(again.x)).toEqual(Array.from(aug.x));
+    expect(() => shiftedCopies(ds, { size: 9 })).toThrow(/not 9×9 images/);
   });
 });
