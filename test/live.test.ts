@@ -76,6 +76,30 @@ describe("LiveTraining in a kernel", () => {
     expect(live.history).toEqual({ loss: [1, 0.5], val_loss: [1.5, 1] });
   });
 
+  it("plots the mini-batch loss within an epoch (≤ 50 points per epoch), redrawn while the epoch runs", () => {
+    const live = new LiveTraining({ epochs: 2, now, progressEveryMs: 100, plotEveryMs: 1000 });
+    for (let b = 0; b < 100; b++) {
+      clock += 20; // 100 batches over 2 s: the curve appears after 1 s, inside the first epoch
+      live.batch(0, b, 100, { loss: b < 50 ? 1 : 0.5 });
+    }
+    const during = calls.filter(([bundle]) => bundle.transient?.display_id?.startsWith("reti-curve-"));
+    // Drawn at the first point (40 ms), then once the throttle allows (1040 ms): 26 points so far.
+    const points = (c: (typeof calls)[number]) =>
+      (c[0].data["application/vnd.plotly.v1+json"] as { data: Array<{ x: number[] }> }).data[0]!.x.length;
+    expect(during.map(points)).toEqual([1, 26]);
+    clock += 1000;
+    live.epoch(0, { loss: 0.75 });
+    const curves = calls.filter(([bundle]) => bundle.transient?.display_id?.startsWith("reti-curve-"));
+    expect(curves.length).toBe(3);
+    const spec = curves.at(-1)![0].data["application/vnd.plotly.v1+json"] as { data: Array<{ name: string; x: number[]; y: number[] }> };
+    const perBatch = spec.data.find((t) => t.name === "training loss (mini-batches)")!;
+    expect(perBatch.x).toHaveLength(50);
+    expect(perBatch.x.slice(0, 2)).toEqual([0.02, 0.04]);
+    expect(perBatch.x.at(-1)).toBe(1);
+    expect(perBatch.y[0]).toBe(1);
+    expect(perBatch.y.at(-1)).toBe(0.5);
+  });
+
   it("keeps the history aligned when a metric appears late", () => {
     const live = new LiveTraining({ epochs: 3, now });
     live.epoch(0, { loss: 1 });

@@ -24,6 +24,9 @@ export interface LiveOptions {
   now?: () => number;
 }
 
+/** At most this many points of the within-epoch loss per epoch (keeps live updates small). */
+const POINTS_PER_EPOCH = 50;
+
 function formatSeconds(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
@@ -58,6 +61,9 @@ export class LiveTraining {
   private lastPlot = -Infinity;
   private curveStale = false;
   private textEvery: number;
+  /** Mean training loss over groups of mini-batches (≤ POINTS_PER_EPOCH per epoch), x in epochs. */
+  private readonly batchLoss = { x: [] as number[], y: [] as number[] };
+  private bucket = { sum: 0, count: 0 };
 
   constructor(options: LiveOptions) {
     if (!(Number.isInteger(options.epochs) && options.epochs >= 1)) {
@@ -70,10 +76,26 @@ export class LiveTraining {
     if (this.kernel) this.drawProgress();
   }
 
-  /** Records that mini-batch `batch` (0-based) of `batches` in epoch `epoch` (0-based) is done. */
-  batch(epoch: number, batch: number, batches: number): void {
+  /**
+   * Records that mini-batch `batch` (0-based) of `batches` in epoch `epoch` (0-based) is done, with
+   * its metrics if known: the loss is plotted within the epoch too (averaged over groups of batches).
+   */
+  batch(epoch: number, batch: number, batches: number, logs: Record<string, number> = {}): void {
     this.position = { epoch, batch: batch + 1, batches };
-    if (this.kernel && this.options.now() - this.lastProgress >= this.options.progressEveryMs) this.drawProgress();
+    const loss = logs["loss"];
+    if (loss !== undefined && Number.isFinite(loss)) {
+      this.bucket = { sum: this.bucket.sum + loss, count: this.bucket.count + 1 };
+      if (this.bucket.count >= Math.ceil(batches / POINTS_PER_EPOCH) || batch + 1 === batches) {
+        this.batchLoss.x.push(epoch + (batch + 1) / batches);
+        this.batchLoss.y.push(this.bucket.sum / this.bucket.count);
+        this.bucket = { sum: 0, count: 0 };
+        this.curveStale = true;
+      }
+    }
+    if (!this.kernel) return;
+    const now = this.options.now();
+    if (now - this.lastProgress >= this.options.progressEveryMs) this.drawProgress();
+    if (this.curveStale && now - this.lastPlot >= this.options.plotEveryMs) this.drawCurve();
   }
 
   /** Records the metrics of finished epoch `epoch` (0-based), e.g. { loss, acc, val_loss, val_acc }. */
@@ -138,8 +160,13 @@ export class LiveTraining {
   }
 
   private drawCurve(): void {
-    if (this.epochsDone === 0 || this.history["loss"] === undefined) return;
-    const fig = learningCurves(this.history as History, { name: this.options.name, title: this.options.title });
+    const hasBatches = this.batchLoss.x.length > 0;
+    if (!hasBatches && this.history["loss"] === undefined) return;
+    const fig = learningCurves({ loss: [], ...this.history } as History, {
+      name: this.options.name,
+      title: this.options.title,
+      ...(hasBatches ? { batchLoss: this.batchLoss } : {}),
+    });
     showFigure(fig, { displayId: this.curveId, update: this.curveShown });
     this.curveShown = true;
     this.curveStale = false;

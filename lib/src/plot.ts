@@ -204,13 +204,19 @@ export type History = Record<string, ArrayLike<number>>;
 export interface LearningCurveOptions extends PlotOptions {
   /** Logarithmic loss axis. */
   logLoss?: boolean;
+  /**
+   * The training loss within epochs, drawn as a thin light line behind the per-epoch curves; x in
+   * epochs (e.g. 2.5 = half-way through the third epoch, whose mean the epoch curve shows at x = 3).
+   */
+  batchLoss?: { x: Vector; y: Vector };
 }
 
 const ACCURACY_KEYS = ["acc", "accuracy"];
 
 /**
  * Learning curves: training (solid) and validation (dashed) loss, and accuracy in a second panel
- * when the history has one (`acc`/`accuracy`, `val_acc`/`val_accuracy`). x is the epoch, from 1.
+ * when the history has one (`acc`/`accuracy`, `val_acc`/`val_accuracy`); optionally the loss per
+ * mini-batch behind them. x is the epoch, from 1.
  * Lecture: ANN principles (003), learning curves and train/validation/test; early stopping (000).
  */
 export function learningCurves(history: History, options: LearningCurveOptions = {}): Figure {
@@ -230,6 +236,12 @@ export function learningCurves(history: History, options: LearningCurveOptions =
     if (train !== undefined) traces.push(seriesTrace({ name: `training ${label}`, y: train, color }, 0, ax));
     if (val !== undefined) traces.push(seriesTrace({ name: `validation ${label}`, y: val, color, dash: "dash" }, 0, ax));
   };
+  if (options.batchLoss !== undefined) {
+    traces.push({
+      ...seriesTrace({ name: "training loss (mini-batches)", x: options.batchLoss.x, y: options.batchLoss.y }, 0, { xaxis: "x", yaxis: "y" }),
+      line: { color: tint(colorOf(0), 0.55), width: 1 },
+    });
+  }
   add("loss", "loss", 0, 1);
   const layout = baseLayout(options, {
     xaxis: axis("epoch", { domain: [0, width], anchor: "y" }),

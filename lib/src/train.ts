@@ -119,7 +119,7 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
           shuffle: false,
           verbose: 0,
           validationData,
-          callbacks: display === null ? undefined : { onBatchEnd: async (b: number) => display.batch(e, b, batches) },
+          callbacks: display === null ? undefined : { onBatchEnd: async (b: number, logs?: tf.Logs) => display.batch(e, b, batches, logs) },
         });
         const logs: Record<string, number> = {};
         // Training metrics first, then their validation counterparts (Keras reports val_ first).
