@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { escapeHtml } from "../lib/src/display";
-import { applyPreset, executedNotebooks, expandNotebooks, findFigures, notebookTitle, PRESETS, type Executed, type NamedFigure } from "./lib/figures";
+import { applyPreset, executedNotebooks, expandNotebooks, findFigures, notebookTitle, PRESETS } from "./lib/figures";
 import { ChromiumMissingError, Renderer } from "./lib/render";
 
 const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
@@ -21,7 +21,8 @@ const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
   --rerun          run the notebooks even when a fresh executed copy exists in build/executed/
   --jobs N         notebooks run at a time (default 2)
   --out DIR        where figures go (default build/figures)
-Writes <out>/<notebook>/<name>.svg|.png for each named figure and <out>/index.html (gallery).
+Writes <out>/<notebook>/<name>.svg|.png for each named figure, <out>/<notebook>/figures.json, and
+<out>/index.html, a gallery of every notebook exported so far.
 Exit status 0 only if every notebook ran and every figure was written.`;
 
 type Format = "svg" | "png";
@@ -70,41 +71,60 @@ function parseCli(argv: string[]): Cli | "help" {
   };
 }
 
-/** What was exported from one notebook. */
-interface Exported {
-  executed: Executed;
-  folder: string;
+/** What was exported from one notebook: `<out>/<notebook>/figures.json`, which the gallery reads. */
+interface Manifest {
+  source: string;
   title: string;
-  figures: NamedFigure[];
+  preset: keyof typeof PRESETS;
+  formats: Format[];
+  figures: { name: string; cell: number }[];
   unnamed: number;
   warnings: string[];
+  failure?: string;
 }
 
-/** The offline gallery: one section per notebook, one card per figure (relative links only). */
-function galleryHtml(exported: Exported[], cli: Cli, seconds: number): string {
-  const preset = PRESETS[cli.preset];
-  const sections = exported.map((e) => {
-    const cards = e.figures.map((f) => {
-      const base = `${e.folder}/${f.name}`;
-      const image = cli.formats.includes("png") ? `${base}.png` : `${base}.svg`;
-      const links = cli.formats.map((fmt) => `<a href="${escapeHtml(base)}.${fmt}">${fmt.toUpperCase()}</a>`).join(" · ");
+const MANIFEST = "figures.json";
+
+/** The manifests of every notebook exported into `out` so far, in lecture (folder name) order. */
+async function manifests(out: string): Promise<{ folder: string; manifest: Manifest }[]> {
+  const found: { folder: string; manifest: Manifest }[] = [];
+  for (const entry of (await fs.readdir(out, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    try {
+      found.push({ folder: entry.name, manifest: JSON.parse(await fs.readFile(path.join(out, entry.name, MANIFEST), "utf8")) as Manifest });
+    } catch {
+      // A folder without a manifest is not an export.
+    }
+  }
+  return found;
+}
+
+/** The offline gallery: one section per exported notebook, one card per figure (relative links only). */
+function galleryHtml(exported: { folder: string; manifest: Manifest }[]): string {
+  const sections = exported.map(({ folder, manifest: m }) => {
+    const preset = PRESETS[m.preset];
+    const cards = m.figures.map((f) => {
+      const base = `${folder}/${f.name}`;
+      const image = m.formats.includes("png") ? `${base}.png` : `${base}.svg`;
+      const links = m.formats.map((fmt) => `<a href="${escapeHtml(base)}.${fmt}">${fmt.toUpperCase()}</a>`).join(" · ");
       return (
-        `<figure id="${escapeHtml(base)}"><a href="${escapeHtml(image)}"><img src="${escapeHtml(image)}" alt="${escapeHtml(f.name)}" loading="lazy"></a>` +
+        `<figure id="${escapeHtml(base)}"><a href="${escapeHtml(image)}"><img src="${escapeHtml(image)}" alt="${escapeHtml(f.name)}" loading="lazy" style="aspect-ratio: ${preset.width} / ${preset.height}"></a>` +
         `<figcaption><code>${escapeHtml(f.name)}</code> <span>cell ${f.cell}</span> ${links}</figcaption></figure>`
       );
     });
     const notes = [
-      ...(e.executed.failure ? [`the notebook failed; figures up to the failing cell are shown:\n${e.executed.failure}`] : []),
-      ...e.warnings,
-      ...(e.unnamed > 0 ? [`${e.unnamed} figure${e.unnamed === 1 ? " has" : "s have"} no name and ${e.unnamed === 1 ? "is" : "are"} not exported (give it one: { name: "..." })`] : []),
+      ...(m.failure ? [`the notebook failed; figures up to the failing cell are shown:\n${m.failure}`] : []),
+      ...m.warnings,
+      ...(m.unnamed > 0 ? [`${m.unnamed} figure${m.unnamed === 1 ? " has" : "s have"} no name and ${m.unnamed === 1 ? "is" : "are"} not exported (give it one: { name: "..." })`] : []),
     ];
     return (
-      `<section><h2>${escapeHtml(e.title)}</h2><p class="file">${escapeHtml(e.executed.source)} · ${e.figures.length} figure${e.figures.length === 1 ? "" : "s"}</p>` +
+      `<section><h2>${escapeHtml(m.title)}</h2><p class="file">${escapeHtml(m.source)} · ${m.figures.length} figure${m.figures.length === 1 ? "" : "s"} · ` +
+      `preset ${m.preset} (${preset.width}×${preset.height} at ${preset.scale}×)</p>` +
       notes.map((n) => `<pre class="note">${escapeHtml(n)}</pre>`).join("") +
       `<div class="grid">${cards.join("\n")}</div></section>`
     );
   });
-  const total = exported.reduce((s, e) => s + e.figures.length, 0);
+  const total = exported.reduce((s, e) => s + e.manifest.figures.length, 0);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Course figures</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -113,13 +133,13 @@ body { font-family: 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-
 h1 { margin-bottom: 0.2rem; } .meta, .file { color: #666; margin-top: 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 1.2rem; }
 figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; overflow: hidden; background: #fff; }
-figure img { display: block; width: 100%; aspect-ratio: ${preset.width} / ${preset.height}; object-fit: contain; }
+figure img { display: block; width: 100%; object-fit: contain; }
 figcaption { padding: 0.4rem 0.6rem; border-top: 1px solid #eee; font-size: 0.9rem; }
 figcaption span { color: #777; margin: 0 0.5rem; }
 pre.note { background: #fff6e5; border-left: 4px solid #E69F00; padding: 0.5rem; white-space: pre-wrap; }
 </style></head><body>
 <h1>Course figures</h1>
-<p class="meta">${total} figures from ${exported.length} notebook${exported.length === 1 ? "" : "s"} · preset ${cli.preset} (${preset.width}×${preset.height} at ${preset.scale}×) · exported in ${seconds.toFixed(1)} s · <code>npm run figures</code></p>
+<p class="meta">${total} figures from ${exported.length} notebook${exported.length === 1 ? "" : "s"}, in lecture order. Regenerate with <code>npm run figures</code>; click a figure for full size.</p>
 ${sections.join("\n")}
 </body></html>
 `;
@@ -153,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
       log: (line) => process.stdout.write(`${line}\n`),
     }, cli.jobs);
     const preset = PRESETS[cli.preset];
-    const exported: Exported[] = [];
+    let total = 0;
     for (const e of executed) {
       const folder = path.basename(e.source, ".ipynb");
       const dir = path.join(cli.out, folder);
@@ -168,15 +188,25 @@ async function main(argv: string[]): Promise<number> {
           await fs.writeFile(path.join(dir, `${figure.name}.${format}`), bytes);
         }
       }
+      const manifest: Manifest = {
+        source: e.source,
+        title: notebookTitle(e.notebook, e.source),
+        preset: cli.preset,
+        formats: cli.formats,
+        figures: found.figures.map((f) => ({ name: f.name, cell: f.cell })),
+        unnamed: found.unnamed,
+        warnings: found.warnings,
+        ...(e.failure ? { failure: e.failure } : {}),
+      };
+      await fs.writeFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 1) + "\n");
       if (e.failure) problems++;
       for (const w of found.warnings) process.stderr.write(`${e.source}: ${w}\n`);
       process.stdout.write(`${e.source}: ${found.figures.length} figures → ${dir} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-      exported.push({ executed: e, folder, title: notebookTitle(e.notebook, e.source), ...found });
+      total += found.figures.length;
     }
+    await fs.writeFile(path.join(cli.out, "index.html"), galleryHtml(await manifests(cli.out)));
     const seconds = (Date.now() - started) / 1000;
-    await fs.writeFile(path.join(cli.out, "index.html"), galleryHtml(exported, cli, seconds));
-    const total = exported.reduce((s, e) => s + e.figures.length, 0);
-    process.stdout.write(`${total} figures from ${exported.length} notebooks in ${seconds.toFixed(1)} s; gallery: ${path.join(cli.out, "index.html")}\n`);
+    process.stdout.write(`${total} figures from ${executed.length} notebooks in ${seconds.toFixed(1)} s; gallery: ${path.join(cli.out, "index.html")}\n`);
     for (const e of executed) if (e.failure) process.stdout.write(`\nFAILED ${e.source}:\n${e.failure}\n`);
   } finally {
     await renderer.close();

@@ -224,7 +224,7 @@ describe("npm run figures and npm run html", () => {
     expect(first.out).toContain("notebooks/01_tiny.ipynb: running");
     expect(first.status, first.out).toBe(0);
     const dir = path.join(work, "build", "figures", "01_tiny");
-    expect((await fs.readdir(dir)).sort()).toEqual(["tiny-loss.png", "tiny-loss.svg"]);
+    expect((await fs.readdir(dir)).sort()).toEqual(["figures.json", "tiny-loss.png", "tiny-loss.svg"]);
     expect(pngSize(await fs.readFile(path.join(dir, "tiny-loss.png")))).toEqual([3200, 1800]);
     const svg = await fs.readFile(path.join(dir, "tiny-loss.svg"));
     expect(svg.toString("utf8")).toContain(">Tiny loss<");
@@ -233,6 +233,11 @@ describe("npm run figures and npm run html", () => {
     const spec = findFigures(executed).figures[0]!.spec;
     expect((spec.data[0]!["y"] as number[]).length).toBe(5); // quick mode
 
+    // An earlier export of another notebook stays in the gallery, in lecture order.
+    const other = { source: "notebooks/00_other.ipynb", title: "Other notebook", preset: "slide", formats: ["png"], figures: [{ name: "curve", cell: 3 }], unnamed: 0, warnings: [] };
+    await fs.mkdir(path.join(work, "build", "figures", "00_other"), { recursive: true });
+    await fs.writeFile(path.join(work, "build", "figures", "00_other", "figures.json"), JSON.stringify(other));
+
     const second = run("figures.ts", ["notebooks/01_tiny.ipynb", "--quick", "--format", "svg"]);
     expect(second.status, second.out).toBe(0);
     expect(second.out).toContain("reusing build/executed/notebooks/01_tiny.ipynb");
@@ -240,7 +245,9 @@ describe("npm run figures and npm run html", () => {
 
     const gallery = await fs.readFile(path.join(work, "build", "figures", "index.html"), "utf8");
     expect(gallery).toContain(`<img src="01_tiny/tiny-loss.svg"`);
-    expect(gallery).toContain("Tiny figures");
+    expect(gallery.indexOf("<h2>Other notebook</h2>")).toBeGreaterThan(0);
+    expect(gallery.indexOf("<h2>Tiny figures</h2>")).toBeGreaterThan(gallery.indexOf("<h2>Other notebook</h2>"));
+    expect(gallery).toContain(`<img src="00_other/curve.png"`);
     expect(gallery).toContain("1 figure has no name and is not exported");
     expect(gallery).not.toMatch(/(src|href)="(https?:)?\/\//);
   }, 240_000);

@@ -104,7 +104,7 @@ export interface Preset {
   height: number;
   /** Device pixels per CSS pixel in PNGs. */
   scale: number;
-  /** Base font size in CSS pixels; every font of the figure is scaled by the same factor. */
+  /** Base font size in CSS pixels (at most); every font of the figure is scaled by the same factor. */
   fontSize: number;
   /** Factor for line widths and marker sizes. */
   strokeScale: number;
@@ -119,8 +119,17 @@ export const PRESETS: Readonly<Record<"slide" | "paper", Preset>> = {
   paper: { width: 800, height: 500, scale: 2, fontSize: 14, strokeScale: 1 },
 };
 
-/** plotly's default font size, used when a figure sets none. */
+/** plotly's default font size and height, used when a figure sets none. */
 const PLOTLY_FONT_SIZE = 12;
+const PLOTLY_HEIGHT = 450;
+/** The width a figure without one has in a notebook (it follows the page). */
+const NOTEBOOK_WIDTH = 900;
+/**
+ * How much more room text may take, relative to the figure, than in the notebook. The layout's
+ * gaps (between panels, around titles) are fractions of the figure, sized for the notebook's type:
+ * text that grows faster than the figure would collide.
+ */
+const TEXT_ROOM = 1.15;
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
@@ -160,21 +169,25 @@ function scaleStrokes(trace: Record<string, unknown>, k: number): Record<string,
 }
 
 /**
- * The figure laid out for export with `preset`: fixed size, every font scaled so the base font
- * has the preset's size, margins scaled with the type, strokes scaled, the course's font and
- * colours where the figure sets none, and no interactive chrome. Pure: the same spec and preset
- * give the same bytes. Lecture: all (figure export, issue 8).
+ * The figure laid out for export with `preset`: fixed size, every font scaled by one factor so the
+ * base font has the preset's size (less for figures taller than the preset's proportions allow,
+ * e.g. grids of panels, so text never grows faster than the figure and collides), margins scaled
+ * with the type, strokes scaled, the course's font and colours where the figure sets none, and no
+ * interactive chrome. Pure: the same spec and preset give the same bytes.
+ * Lecture: all (figure export, issue 8).
  */
 export function applyPreset(spec: FigureSpec, preset: Preset): FigureSpec {
   const layout = spec.layout;
   const font = (layout["font"] ?? {}) as Record<string, unknown>;
   const base = typeof font["size"] === "number" ? font["size"] : PLOTLY_FONT_SIZE;
-  const k = preset.fontSize / base;
+  const width = typeof layout["width"] === "number" ? layout["width"] : NOTEBOOK_WIDTH;
+  const height = typeof layout["height"] === "number" ? layout["height"] : PLOTLY_HEIGHT;
+  const k = Math.min(preset.fontSize / base, TEXT_ROOM * Math.min(preset.width / width, preset.height / height));
   const scaled = scaleFonts(layout, k) as Record<string, unknown>;
   const margin = layout["margin"] as Record<string, unknown> | undefined;
   const out: Record<string, unknown> = {
     ...scaled,
-    font: { family: FONT_FAMILY, color: "#222222", ...(scaled["font"] as object | undefined), size: preset.fontSize },
+    font: { family: FONT_FAMILY, color: "#222222", ...(scaled["font"] as object | undefined), size: round(base * k) },
     colorway: layout["colorway"] ?? [...COLORS],
     width: preset.width,
     height: preset.height,
