@@ -294,6 +294,7 @@ describe("screenSolution", () => {
     expect(flagged('const m = import("node:fs");')).toMatch(/dynamic import/);
     expect(flagged("setTimeout(() => 0, 1);")).toMatch(/uses setTimeout/);
     expect(flagged("delete (Math as any).abs;")).toMatch(/deletes/);
+    expect(flagged("function f(): string { return String((f as any).caller); }")).toMatch(/uses \.caller/);
   });
 });
 

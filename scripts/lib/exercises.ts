@@ -542,6 +542,7 @@ const BANNED_GLOBALS = new Set([
 const BANNED_PROPERTIES = new Set([
   "prototype", "__proto__", "constructor", "defineProperty", "defineProperties", "setPrototypeOf",
   "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__", "freeze", "assign",
+  "caller", "callee",
 ]);
 
 /**
