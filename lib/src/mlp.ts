@@ -128,14 +128,14 @@ export class MLP {
 
   /** The network's output f(x). */
   forward(x: ArrayLike<number>): Float64Array {
-    let a = Float64Array.from(x);
+    let a: Float64Array = Float64Array.from(x);
     for (const layer of this.layers) a = layer.forward(a);
     return a;
   }
 
   /** Every layer's output in order: [x, a¹, a², …, a^L] (the input first). */
   trace(x: ArrayLike<number>): Float64Array[] {
-    const out = [Float64Array.from(x)];
+    const out: Float64Array[] = [Float64Array.from(x)];
     for (const layer of this.layers) out.push(layer.forward(out[out.length - 1]!));
     return out;
   }
