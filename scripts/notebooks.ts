@@ -19,6 +19,8 @@ import {
   type ParamValue,
   type RunEvent,
 } from "./lib/runner";
+import { withStaticImages } from "./lib/figures";
+import { closeSharedRenderer } from "./lib/render";
 
 const USAGE = `usage: npm run notebooks -- [paths or globs] [options]
   (default: notebooks/*.ipynb)
@@ -32,6 +34,7 @@ const USAGE = `usage: npm run notebooks -- [paths or globs] [options]
   --output-dir DIR       where executed notebooks go (default build/executed), keeping relative paths
   --memory MB            heap limit of each kernel (node --max-old-space-size)
   --junit FILE           also write a JUnit XML report
+  --static               add a static PNG to every plot output (reads where scripts don't run; needs Chromium)
 Exit status 0 only if every notebook passed.`;
 
 /** The parsed command line. */
@@ -46,6 +49,7 @@ interface Cli {
   outputDir: string;
   maxOldSpaceMb?: number;
   junit?: string;
+  static: boolean;
 }
 
 class UsageError extends Error {}
@@ -72,6 +76,7 @@ async function parseCli(argv: string[]): Promise<Cli | "help"> {
       "output-dir": { type: "string" },
       memory: { type: "string" },
       junit: { type: "string" },
+      static: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,6 +102,7 @@ async function parseCli(argv: string[]): Promise<Cli | "help"> {
     outputDir: values["output-dir"] ?? path.join("build", "executed"),
     ...(values.memory ? { maxOldSpaceMb: positiveNumber(values.memory, "--memory") } : {}),
     ...(values.junit ? { junit: values.junit } : {}),
+    static: values.static ?? false,
   };
 }
 
@@ -214,7 +220,7 @@ async function runOne(file: string, cli: Cli, progress: Progress): Promise<Outco
       onProgress: (event) => progress.event(file, event),
     });
     const output = outputPath(file, cli);
-    await writeNotebook(output, result.notebook);
+    await writeNotebook(output, cli.static ? await withStaticImages(result.notebook) : result.notebook);
     return { file, result, output };
   } catch (err) {
     const message = err instanceof NotebookError ? err.message.slice(file.length + 2) : (err as Error).message;
@@ -289,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(cli.jobs, files.length)) }, worker));
   progress.stop();
+  await closeSharedRenderer();
 
   const details = outcomes.flatMap(failureDetails);
   if (details.length > 0) process.stdout.write(["", "Failures:", ...details, ""].join("\n") + "\n");
