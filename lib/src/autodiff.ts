@@ -200,17 +200,23 @@ export function graphNodes(root: Value): GraphNode[] {
 }
 
 /**
- * A plotly figure of the computational graph below `root`: one column per depth, an arrow from each
- * input to the node it feeds, each node annotated with its operation, value and gradient.
+ * A plotly figure of the computational graph below `root`: operations in columns by depth, each leaf just
+ * left of its first use, an arrow from each input to the node it feeds, each node annotated with its
+ * label or operation, value and gradient.
  * Lecture: 003, backpropagation on a computational graph.
  */
-export function graphFigure(root: Value, title = "computational graph"): Figure {
+export function graphFigure(root: Value, options: { title?: string; name?: string } = {}): Figure {
+  const { title = "computational graph", name = "autodiff-graph" } = options;
   const nodes = graphNodes(root);
+  // An operation sits in the column of its depth; a leaf just left of the first node that uses it.
+  const column = nodes.map((n) => (n.op === "" && n.id < nodes.length - 1 ? Infinity : n.depth));
+  for (const n of nodes) for (const j of n.inputs) if (nodes[j]!.op === "") column[j] = Math.min(column[j]!, n.depth - 1);
   const rows = new Map<number, number>();
   const pos = nodes.map((n) => {
-    const r = rows.get(n.depth) ?? 0;
-    rows.set(n.depth, r + 1);
-    return [n.depth, r] as [number, number];
+    const c = column[n.id]!;
+    const r = rows.get(c) ?? 0;
+    rows.set(c, r + 1);
+    return [c, r] as [number, number];
   });
   // Centre each column vertically.
   const height = Math.max(...rows.values());
@@ -219,12 +225,12 @@ export function graphFigure(root: Value, title = "computational graph"): Figure 
   const arrows = nodes.flatMap((n) =>
     n.inputs.map((j) => ({
       x: xy[n.id]![0], y: xy[n.id]![1], ax: xy[j]![0], ay: xy[j]![1],
-      xref: "x", yref: "y", axref: "x", ayref: "y", showarrow: true, arrowhead: 2, arrowsize: 1, standoff: 18, startstandoff: 18,
+      xref: "x", yref: "y", axref: "x", ayref: "y", showarrow: true, arrowhead: 2, arrowsize: 1, standoff: 27, startstandoff: 27,
       arrowcolor: "#888", text: "",
     })),
   );
   return {
-    name: "autodiff-graph",
+    name,
     data: [
       {
         type: "scatter",
