@@ -20,6 +20,8 @@ export type BackendName = (typeof BACKENDS)[number];
 
 /** The optional native accelerator: `npm i @tensorflow/tfjs-node` on a machine that can download libtensorflow. */
 const TFJS_NODE = "@tensorflow/tfjs-node";
+/** Why `tensorflow` is unavailable in the usual case, which automatic selection passes over silently. */
+const NOT_INSTALLED = `${TFJS_NODE} is not installed (npm i ${TFJS_NODE}@${tf.version.tfjs})`;
 
 // The cpu backend prints a "running in Node.js, install tfjs-node" banner on its first tensor; production
 // mode silences it (and tfjs's other console warnings, e.g. kernel re-registration).
@@ -52,7 +54,7 @@ async function loadTfjsNode(): Promise<string | undefined> {
   } catch (error) {
     const err = error as { code?: string; message?: string };
     if (err.code === "MODULE_NOT_FOUND" || err.code === "ERR_MODULE_NOT_FOUND") {
-      if (String(err.message).includes(TFJS_NODE)) return `${TFJS_NODE} is not installed (npm i ${TFJS_NODE}@4.22.0)`;
+      if (String(err.message).includes(TFJS_NODE)) return NOT_INSTALLED;
     }
     return `${TFJS_NODE} is installed but failed to load: ${err.message ?? String(error)}`;
   }
@@ -90,7 +92,8 @@ async function select(forced: BackendName | undefined): Promise<BackendName> {
   for (const name of BACKENDS) {
     const why = await trySet(name);
     if (why === undefined) {
-      if (reasons.some((r) => r.includes("installed but"))) console.warn(`reti: ${reasons.join("; ")}; using ${name}`);
+      const surprising = reasons.filter((r) => r !== NOT_INSTALLED);
+      if (surprising.length > 0) console.warn(`reti: ${surprising.join("; ")}; using ${name}`);
       return name;
     }
     reasons.push(why);
