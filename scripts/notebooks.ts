@@ -19,8 +19,6 @@ import {
   type ParamValue,
   type RunEvent,
 } from "./lib/runner";
-import { withStaticImages } from "./lib/figures";
-import { closeSharedRenderer } from "./lib/render";
 
 const USAGE = `usage: npm run notebooks -- [paths or globs] [options]
   (default: notebooks/*.ipynb)
@@ -220,7 +218,8 @@ async function runOne(file: string, cli: Cli, progress: Progress): Promise<Outco
       onProgress: (event) => progress.event(file, event),
     });
     const output = outputPath(file, cli);
-    await writeNotebook(output, cli.static ? await withStaticImages(result.notebook) : result.notebook);
+    // Loaded on demand: the renderer (Chromium, playwright) takes ~0.5 s to load and only --static needs it.
+    await writeNotebook(output, cli.static ? await (await import("./lib/figures")).withStaticImages(result.notebook) : result.notebook);
     return { file, result, output };
   } catch (err) {
     const message = err instanceof NotebookError ? err.message.slice(file.length + 2) : (err as Error).message;
@@ -295,7 +294,7 @@ async function main(argv: string[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(cli.jobs, files.length)) }, worker));
   progress.stop();
-  await closeSharedRenderer();
+  if (cli.static) await (await import("./lib/render")).closeSharedRenderer();
 
   const details = outcomes.flatMap(failureDetails);
   if (details.length > 0) process.stdout.write(["", "Failures:", ...details, ""].join("\n") + "\n");
