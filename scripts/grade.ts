@@ -128,7 +128,7 @@ export function kernelNodeArgs(runtimeDir: string): string[] {
     "--allow-addons", // zeromq (the kernel's own sockets) is a native addon
     `--allow-fs-read=${runtimeDir}${path.sep}`,
     "--allow-fs-read=/etc/alpine-release", // zeromq's loader probes it
-    `--allow-fs-read=${path.join(os.tmpdir(), "reti-kernel-")}*`, // the connection file
+    `--allow-fs-read=${path.join(os.tmpdir(), `reti-kernel-${process.pid}-`)}*`, // its connection file (kernel.ts names it so)
     "--disallow-code-generation-from-strings",
   ];
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStudentNotebook } from "../scripts/lib/exercises";
 import { asNotebook, serializeNotebook, type Notebook } from "../scripts/lib/nbformat";
 import { gradeSubmissions, type GradeRun } from "../scripts/grade";
-import { releaseNotebook } from "../scripts/release";
+import { releaseNotebook, validateNotebook, type ReleaseReport } from "../scripts/release";
 
 const FIXTURE = path.join(__dirname, "fixtures/exercises/tiny.ipynb");
 const source = (): Notebook => asNotebook(JSON.parse(readFileSync(FIXTURE, "utf8")), FIXTURE);
@@ -68,6 +68,21 @@ describe("release", () => {
     expect(written).toContain("exercise not done yet: square");
     expect(readFileSync(path.join(srcDir, "tiny.ipynb"), "utf8")).toBe(before);
   });
+});
+
+describe("release --validate", () => {
+  it("reports a graded cell that passes on the stub and a non-exercise cell that needs a solution", async () => {
+    const nb = source();
+    const trivial = { ...nb.cells[5]!, source: 'check(1 + 1 === 2, "arithmetic");', metadata: { nbgrader: { grade_id: "trivial-tests", solution: false, grade: true, locked: true, points: 1 } } };
+    const dependent = { cell_type: "code" as const, source: "console.log(square(2));", metadata: {}, execution_count: null, outputs: [] };
+    nb.cells.push(trivial, dependent);
+    const report: ReleaseReport = { file: FIXTURE, exercises: 3, defects: [], notes: [] };
+    await validateNotebook(report, nb, makeStudentNotebook(nb), true);
+    expect(report.defects).toEqual([
+      "cell 11 (trivial-tests): passes on the stub: its tests do not exercise the solution",
+      "cell 12: a cell outside the exercises fails in the student version (error): Error: exercise not done yet: square",
+    ]);
+  }, 120_000);
 });
 
 describe("grade", () => {
