@@ -1,8 +1,9 @@
 /**
  * Figure export (issue 8): finding named figures, the slide/paper presets, the Chromium renderer
  * (sizes, byte-identical SVGs, offline, the missing-Chromium message), static images for executed
- * notebooks, and the `figures` and `html` commands end to end on a small notebook that runs on a
- * real kernel (in build/test-figures/, so that it resolves "reti" from the project's node_modules).
+ * notebooks, and the `figures`, `notebooks --static` and `html` commands end to end on a small
+ * notebook that runs on a real kernel (in build/test-figures/, so that it resolves "reti" from the
+ * project's node_modules). Needs Chromium (`apt-get install chromium`).
  */
 import { spawnSync } from "node:child_process";
 import { promises as fs, readFileSync } from "node:fs";
@@ -250,6 +251,19 @@ describe("npm run figures and npm run html", () => {
     expect(gallery).toContain(`<img src="00_other/curve.png"`);
     expect(gallery).toContain("1 figure has no name and is not exported");
     expect(gallery).not.toMatch(/(src|href)="(https?:)?\/\//);
+  }, 240_000);
+
+  it("npm run notebooks -- --static: every plot output of the executed notebook holds a PNG", async () => {
+    const r = run("notebooks.ts", ["notebooks/01_tiny.ipynb", "--quick", "--static", "--output-dir", "build/static"]);
+    expect(r.status, r.out).toBe(0);
+    const nb = await readNotebook(path.join(work, "build", "static", "notebooks", "01_tiny.ipynb"));
+    const plots = nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o) => o.output_type === "display_data" && PLOTLY_MIME in o.data);
+    expect(plots).toHaveLength(2);
+    for (const o of plots) {
+      const data = (o as Extract<Output, { output_type: "display_data" }>).data;
+      expect(pngSize(Buffer.from(data["image/png"] as string, "base64"))).toEqual([1350, 600]);
+      expect(data["text/html"]).toContain(`<img alt="[figure`);
+    }
   }, 240_000);
 
   it("html: a page per notebook with drawn plots, KaTeX maths and outputs, working offline, and an index", async () => {
