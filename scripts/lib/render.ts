@@ -1,6 +1,6 @@
 /**
  * The one headless-Chromium renderer of the project (issue 8): plotly figures to SVG and PNG, and
- * screenshots of local HTML pages. One browser serves a whole run; plotly.js comes from
+ * evaluation in local HTML pages (to check the HTML export). One browser serves a whole run; plotly.js comes from
  * node_modules (`plotly.js-dist-min`); every request that is not local is blocked.
  *
  *   const renderer = await Renderer.launch();
@@ -74,7 +74,7 @@ function isLocal(url: string): boolean {
 }
 
 /**
- * Draws plotly figures and screenshots pages in one headless Chromium. Rendering is deterministic:
+ * Draws plotly figures and inspects local pages in one headless Chromium. Rendering is deterministic:
  * plotly's random ids come from a generator reseeded before each figure, so the same spec gives the
  * same SVG bytes. Lecture: all (figure export, issue 8).
  */
@@ -152,31 +152,6 @@ export class Renderer {
     const header = url.slice(0, comma);
     const body = url.slice(comma + 1);
     return header.endsWith(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
-  }
-
-  /**
-   * A PNG screenshot of a local HTML file (the whole page), once its plotly figures are drawn; also
-   * returns the errors the page logged. Used to check the HTML export.
-   */
-  async screenshot(file: string, options: { width?: number; height?: number } = {}): Promise<{ png: Buffer; errors: string[] }> {
-    const page = await this.context.newPage();
-    await page.setViewportSize({ width: options.width ?? 1200, height: options.height ?? 900 });
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(err.message));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
-    try {
-      await page.goto(`file://${path.resolve(file)}`, { waitUntil: "load" });
-      await page.waitForFunction(
-        () => Array.from(document.querySelectorAll(".reti-figure")).every((el) => el.querySelector(".main-svg") !== null),
-        undefined,
-        { timeout: 20_000 },
-      );
-      return { png: await page.screenshot({ fullPage: true }), errors };
-    } finally {
-      await page.close();
-    }
   }
 
   /** Evaluates `fn` in a local HTML file once loaded (for tests of the HTML export). */
