@@ -25,7 +25,7 @@
  *   runtime folder, no writes, no child processes, no code generation from strings). tslab, tfjs
  *   (wasm) and nodejs-polars work under it; zeromq needs --allow-addons, so native code could still
  *   bypass it (Node's documented limit, like symbolic links, which is why the runtime has none
- *   leading out).
+ *   leading out). Environment variables other than PATH, LANG, LC_ALL, TZ and RETI_BACKEND are blanked.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -119,6 +119,14 @@ export async function prepareRuntime(dir: string): Promise<void> {
       throw new Error(`grade: ${link} links to ${target}, outside the grading runtime: the kernel could read the project through it`);
     }
   }
+}
+
+/** Environment variables the kernel keeps; every other one is blanked (the runner adds to this process's environment). */
+const KEPT_ENV = new Set(["PATH", "LANG", "LC_ALL", "TZ", "RETI_BACKEND"]);
+
+/** This process's environment variables, other than KEPT_ENV, set to "" so student code does not see the instructor's. */
+function scrubbedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.keys(process.env).filter((k) => !KEPT_ENV.has(k)).map((k) => [k, ""]));
 }
 
 /** Node flags for the kernel: the permission model limited to the runtime folder. */
@@ -243,7 +251,7 @@ async function gradeNotebook(
       const runOptions: RunOptions = {
         path: nbFile,
         cwd: sandbox,
-        env: { HOME: sandbox, TMPDIR: sandbox, USERPROFILE: sandbox },
+        env: { ...scrubbedEnv(), HOME: sandbox, TMPDIR: sandbox, USERPROFILE: sandbox },
         maxOldSpaceMb: opts.maxOldSpaceMb,
         cellTimeoutMs: opts.cellTimeoutMs,
         notebookTimeoutMs: opts.notebookTimeoutMs,
@@ -418,9 +426,6 @@ async function main(argv: string[]): Promise<number> {
     console.error(`grade: ${parsed.error ?? "no submissions folder"}: use npm run grade -- <submissions folder> [--notebooks DIR] [--out DIR] [--full] [--cell-timeout S] [--memory MB]`);
     return 2;
   }
-  // Student code must not see the instructor's environment.
-  const keep = new Set(["PATH", "LANG", "LC_ALL", "TZ", "RETI_BACKEND", "TMPDIR"]);
-  for (const k of Object.keys(process.env)) if (!keep.has(k)) delete process.env[k];
   const run = await gradeSubmissions(parsed.dir, parsed.options);
   const out = path.resolve(parsed.options.outDir ?? "build/grades");
   console.log(summaryTable(pl.readCSV(path.join(out, "grades.csv"))).toString());

@@ -172,6 +172,7 @@ describe("grade", () => {
 describe("grade without the screen (the deeper defences alone)", () => {
   let run: GradeRun & { out: string };
   beforeAll(async () => {
+    process.env.GRADE_TEST_SECRET = "instructor-only";
     run = await grade(
       {
         // Right square, then ends the kernel: square is graded as not done, mean still counts.
@@ -181,9 +182,9 @@ describe("grade without the screen (the deeper defences alone)", () => {
           square: "function square(x: number): number {\n  return 0;\n}\nfunction check(c: boolean, m: string): void {}",
           mean: 'function mean(xs: number[]): number {\n  return 0;\n}\nMath.abs = (x: number) => 0;\nconst mod = require("reti/dist/check.js");\nmod.checkClose = () => undefined;',
         }),
-        // Tries to read the instructor's notebook and list its working folder.
+        // Tries to read the instructor's notebook, list its working folder and read the environment.
         reader: submission({
-          square: `${CORRECT_SQUARE}\nconst fs = require("fs");\nconsole.log("HERE:" + JSON.stringify(fs.readdirSync(".")));\nlet stolen = "";\ntry { stolen = fs.readFileSync(${JSON.stringify(path.join(srcDir, "tiny.ipynb"))}, "utf8"); } catch (e) { console.log("DENIED:" + String(e)); }\nconsole.log("STOLEN:" + stolen.length);`,
+          square: `${CORRECT_SQUARE}\nconsole.log("SECRET:" + process.env.GRADE_TEST_SECRET + " HOME:" + process.env.HOME);\nconst fs = require("fs");\nconsole.log("HERE:" + JSON.stringify(fs.readdirSync(".")));\nlet stolen = "";\ntry { stolen = fs.readFileSync(${JSON.stringify(path.join(srcDir, "tiny.ipynb"))}, "utf8"); } catch (e) { console.log("DENIED:" + String(e)); }\nconsole.log("STOLEN:" + stolen.length);`,
         }),
       },
       { screen: false },
@@ -201,9 +202,10 @@ describe("grade without the screen (the deeper defences alone)", () => {
     expect(feedback(run, "tamperer", "mean-tests")).toMatch(/^CheckError: check failed: mean of 1, 2, 3: element 0 is 0, expected 2/);
   });
 
-  it("a submission runs in a folder holding only its notebook", async () => {
+  it("a submission runs in a folder holding only its notebook, without the instructor's environment", async () => {
     const executed = readFileSync(path.join(run.out, "executed", "reader", "tiny.ipynb"), "utf8");
     expect(executed).toContain('HERE:[\\"tiny.ipynb\\"]');
+    expect(executed).toMatch(/SECRET: HOME:\S*submission-/);
   });
 
   it("the kernel cannot read the instructor's files (Node's permission model)", async () => {
