@@ -10,7 +10,7 @@
  */
 import { activate, activation } from "./activations";
 import { bce, crossEntropy, mse, mseGrad, softmaxBackward } from "./losses";
-import { batchIndices } from "./data";
+import { argmax, batchIndices } from "./data";
 import type { Dense, MLP } from "./mlp";
 import type { Optimizer, Vec } from "./optim";
 import { type Random, rng } from "./random";
@@ -229,7 +229,7 @@ export function gradientCheck(f: () => number, params: readonly Vec[], analytic:
   return result;
 }
 
-/** Options of `trainMLP`. */
+/** Options of `trainMLP`. Lecture: 000, mini-batch GD; 001, Algorithm 8.1. */
 export interface TrainMLPOptions {
   /** The optimizer that updates the network's parameters. */
   optimizer: Optimizer;
@@ -275,13 +275,8 @@ export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<numb
   const K = net.layers.at(-1)!.units;
   let accuracy = NaN;
   if (loss === "crossEntropy") {
-    let right = 0;
-    for (let r = 0; r < targets.length; r++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (out[r * K + k]! > out[r * K + best]!) best = k;
-      if (best === targets[r]) right += 1;
-    }
-    accuracy = right / targets.length;
+    const predicted = argmax(out, K);
+    accuracy = predicted.reduce((right, c, r) => right + (c === targets[r] ? 1 : 0), 0) / predicted.length;
   }
   return { loss: lossOf(out, targets, loss, K), accuracy };
 }

@@ -10,7 +10,7 @@
  */
 import type { Extent } from "./plot";
 
-/** A parameter or gradient vector: the optimizers work on both precisions. */
+/** A parameter or gradient vector: the optimizers work on both precisions. Lecture: 000, θ and ∇L(θ). */
 export type Vec = Float64Array | Float32Array;
 
 /** What every optimizer offers. Lectures: 001 and 003, optimization. */
@@ -71,7 +71,7 @@ export class SGD extends BaseOptimizer {
   }
 }
 
-/** Options of the momentum optimizers. */
+/** Options of the momentum optimizers. Lecture: 001, Algorithm 8.2; 003, momentum. */
 export interface MomentumOptions {
   /** Momentum parameter α (default 0.9). */
   momentum?: number;
@@ -148,7 +148,7 @@ export class Nesterov extends Momentum {
   }
 }
 
-/** Options of AdaGrad. */
+/** Options of AdaGrad. Lecture: 003, adaptive learning rate. */
 export interface AdaGradOptions {
   /** ε inside the square root (default 1e-7, TensorFlow.js's float32 epsilon). */
   epsilon?: number;
@@ -182,7 +182,7 @@ export class AdaGrad extends BaseOptimizer {
   }
 }
 
-/** Options of RMSProp. */
+/** Options of RMSProp. Lecture: 003, adaptive learning rate optimizers. */
 export interface RMSPropOptions {
   /** Decay ρ of the moving average of g² (default 0.9). */
   rho?: number;
@@ -238,7 +238,7 @@ export class RMSProp extends BaseOptimizer {
   }
 }
 
-/** Options of Adam. */
+/** Options of Adam. Lecture: 003, adaptive learning rate optimizers. */
 export interface AdamOptions {
   /** Decay β₁ of the first moment (default 0.9). */
   beta1?: number;
