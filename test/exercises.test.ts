@@ -86,6 +86,7 @@ describe("stubSolution", () => {
     const input = [
       "// BEGIN SOLUTION",
       'import { check } from "reti";',
+      "/** A vector. */",
       "type Vec = number[];",
       "/** The dot product. */",
       "export function dot(a: Vec, b: Vec): number {",
@@ -110,6 +111,7 @@ describe("stubSolution", () => {
     expect(out).toBe(
       [
         'import { check } from "reti";',
+        "/** A vector. */",
         "type Vec = number[];",
         "/** The dot product. */",
         "export function dot(a: Vec, b: Vec): number {",

@@ -23,7 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import ts from "@tslab/typescript-for-tslab";
-import { sourceText, toLines, type Cell, type CodeCell, type NbgraderMetadata, type Notebook } from "./nbformat";
+import { sourceText, toLines, type Cell, type NbgraderMetadata, type Notebook } from "./nbformat";
 
 /** The nbgrader region markers (each alone on a line, as a `//` comment in code). */
 export const MARKERS = {
@@ -276,8 +276,9 @@ function stubDeclaration(node: ts.Node, sf: ts.SourceFile, throwStmt: string, fa
     return text(start, fn.body.getStart(sf)) + `{\n${ind}  ${throwStmt}\n${ind}}`;
   };
   let out: string;
-  if (ts.isImportDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) {
-    return node.getText(sf);
+  if (ts.isImportDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node) ||
+    ts.isIndexSignatureDeclaration(node) || ts.isSemicolonClassElement(node) || (ts.isPropertyDeclaration(node) && !node.initializer)) {
+    out = node.getText(sf);
   } else if (ts.isFunctionDeclaration(node)) {
     out = body(node, `function ${name(node)}`, true);
   } else if (ts.isVariableStatement(node)) {
@@ -309,11 +310,8 @@ function stubDeclaration(node: ts.Node, sf: ts.SourceFile, throwStmt: string, fa
   } else if (ts.isConstructorDeclaration(node) || ts.isSetAccessorDeclaration(node)) {
     out = body(node, ts.isConstructorDeclaration(node) ? "constructor" : `setter ${name(node)}`, false);
   } else if (ts.isPropertyDeclaration(node)) {
-    if (!node.initializer) return node.getText(sf);
     if (!node.type) fail(`property ${name(node)} (line ${line}) has an initializer but no type annotation: annotate it (e.g. "${name(node)}: number = ..."), so the stub keeps its type`);
     out = text(start, node.type!.getEnd()) + ";";
-  } else if (ts.isIndexSignatureDeclaration(node) || ts.isSemicolonClassElement(node)) {
-    return node.getText(sf);
   } else {
     return fail(`line ${line}: a ${ts.SyntaxKind[node.kind]} cannot be stubbed: a solution region at top level may hold functions, classes and types only; put statements inside a function body`);
   }
