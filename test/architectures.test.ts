@@ -46,6 +46,14 @@ describe("LeNet-5", () => {
     p.forEach((v) => expect(v).toBeCloseTo(1, 5));
   });
 
+  it("takes dropout after the hidden dense layers without adding parameters", () => {
+    const model = lenet5({ dropout: 0.2 });
+    expect(model.countParams()).toBe(61_706);
+    expect(model.layers.filter((l) => l.getClassName() === "Dropout").length).toBe(2);
+    expect(lenet5().layers.some((l) => l.getClassName() === "Dropout")).toBe(false);
+    expect(() => lenet5({ dropout: 1 })).toThrow(/dropout must be a rate in \[0, 1\)/);
+  });
+
   it("repeats its initial weights after the same seed", () => {
     seed(3);
     const a = lenet5().getWeights()[0]!.dataSync();

@@ -63,15 +63,20 @@ export interface LeNetOptions {
   size?: number;
   /** Number of classes (default 10). */
   classes?: number;
+  /** Dropout rate after each hidden dense layer (default 0, none; lecture 003's regulariser for small datasets). */
+  dropout?: number;
 }
 
 /**
  * LeNet-5 (LeCun et al., 1998) for 28×28 digits: conv 5×5×6 "same" → pool 2 → conv 5×5×16 → pool 2 →
- * dense 120 → dense 84 → dense `classes` with softmax; 61,706 parameters for MNIST. Lecture: CNN (003), LeNet.
+ * dense 120 → dense 84 → dense `classes` with softmax (optionally dropout after the hidden dense layers); 61,706
+ * parameters for MNIST. Lecture: CNN (003), LeNet.
  */
 export function lenet5(options: LeNetOptions = {}): tf.Sequential {
-  const { activation = "relu", pooling = "max", size = 28, classes = 10 } = options;
+  const { activation = "relu", pooling = "max", size = 28, classes = 10, dropout = 0 } = options;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`dropout must be a rate in [0, 1), got ${dropout}`);
   const pool = () => (pooling === "max" ? tf.layers.maxPooling2d({ poolSize: 2 }) : tf.layers.averagePooling2d({ poolSize: 2 }));
+  const drop = () => (dropout > 0 ? [tf.layers.dropout({ rate: dropout, seed: nextSeed() })] : []);
   return tf.sequential({
     name: "lenet5",
     layers: [
@@ -81,7 +86,9 @@ export function lenet5(options: LeNetOptions = {}): tf.Sequential {
       pool(),
       tf.layers.flatten(),
       dense(120, activation, "fc1"),
+      ...drop(),
       dense(84, activation, "fc2"),
+      ...drop(),
       dense(classes, "softmax", "out"),
     ],
   });
