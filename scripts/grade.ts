@@ -46,7 +46,7 @@ import {
   solutionContext,
 } from "./lib/exercises";
 import { NotebookError, readNotebook, sourceText, toLines, writeNotebook, type Cell, type Notebook } from "./lib/nbformat";
-import { executeNotebook, parseErrorText, type CellResult, type RunOptions } from "./lib/runner";
+import { executeNotebook, parseErrorText, type CellResult, type NotebookResult, type RunOptions } from "./lib/runner";
 
 const projectRoot = path.resolve(__dirname, "..");
 
@@ -187,6 +187,17 @@ export function failureFeedback(cell: CellResult | undefined, cellTimeoutMs: num
   }
 }
 
+/** One notebook of one student, graded. */
+export interface NotebookGrade {
+  grades: ExerciseGrade[];
+  /** What the student should know beyond the grades (restored cells, refused solutions, reruns). */
+  notes: string[];
+  /** Whether the kernel's file access was restricted (undefined: no kernel ran). */
+  fsRestricted: boolean | undefined;
+  /** The first kernel run; its notebook starts with the grader's hardening cell (input index 0). */
+  firstRun?: NotebookResult;
+}
+
 /** The notebook the kernel runs: the hardening cell, then the restored notebook with each graded cell re-importing what it uses and ending with its token. */
 function runnable(source: Notebook, restored: Notebook, statusToken: string, tokens: Map<number, string>): Notebook {
   const cells = restored.cells.map((cell, i) => {
@@ -198,30 +209,29 @@ function runnable(source: Notebook, restored: Notebook, statusToken: string, tok
   return { ...restored, cells: [hardeningCell(statusToken), ...cells] };
 }
 
-type Options = Required<Omit<GradeOptions, "log">> & { log: (l: string) => void };
-
 /**
- * Grades one student's notebook for one source notebook. When a solution stops the kernel (timeout,
- * out of memory, exit), the graded cells that ran before keep their result, that solution cell is
- * replaced by its stub, and the rest is run again: a submission gets zero only for what it broke.
+ * Grades one student's notebook (a file, or already read) for one source notebook, in a folder of its own under the runtime
+ * (see withRuntime). When a solution stops the kernel (timeout, out of memory, exit), the graded
+ * cells that ran before keep their result, that solution cell is replaced by its stub, and the rest
+ * is run again: a submission gets zero only for what it broke.
  */
-async function gradeNotebook(
+export async function gradeNotebook(
   student: string,
   sourceFile: string,
   source: Notebook,
-  submissionFile: string | undefined,
-  opts: Options,
-): Promise<{ grades: ExerciseGrade[]; notes: string[]; fsRestricted: boolean | undefined }> {
+  submitted: string | Notebook | undefined,
+  opts: ResolvedOptions,
+): Promise<NotebookGrade> {
   const name = path.basename(sourceFile);
   const ex = findExercises(source);
   const grade = (g: { gradeId: string; points: number }, points: number, feedback: string): ExerciseGrade =>
     ({ student, notebook: name, exercise: g.gradeId, points, max: g.points, feedback });
-  if (!submissionFile) return { grades: ex.graded.map((g) => grade(g, 0, `${name} was not submitted`)), notes: [], fsRestricted: undefined };
+  if (!submitted) return { grades: ex.graded.map((g) => grade(g, 0, `${name} was not submitted`)), notes: [], fsRestricted: undefined };
   let submission: Notebook;
   try {
-    submission = await readNotebook(submissionFile);
+    submission = typeof submitted === "string" ? await readNotebook(submitted) : submitted;
   } catch (err) {
-    const why = err instanceof NotebookError ? err.message.replace(submissionFile, name) : String(err);
+    const why = err instanceof NotebookError ? err.message.replace(String(submitted), name) : String(err);
     return { grades: ex.graded.map((g) => grade(g, 0, `your notebook could not be read: ${why}`)), notes: [], fsRestricted: undefined };
   }
   const { notebook: restored, notes } = restoreSubmission(source, submission);
@@ -241,6 +251,7 @@ async function gradeNotebook(
   }
   const results = new Map<number, ExerciseGrade>();
   let fsRestricted: boolean | undefined;
+  let firstRun: NotebookResult | undefined;
   const sandbox = await fs.mkdtemp(path.join(opts.runtimeDir, "work", "submission-"));
   try {
     const nbFile = path.join(sandbox, name);
@@ -263,7 +274,10 @@ async function gradeNotebook(
       const started = Date.now();
       const result = await executeNotebook(runnable(source, restored, statusToken, tokens), runOptions);
       opts.log(`  ${student}/${name}: run ${attempt} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (attempt === 1) await writeNotebook(path.join(opts.outDir, "executed", student, name), result.notebook);
+      if (attempt === 1) {
+        firstRun = result;
+        await writeNotebook(path.join(opts.outDir, "executed", student, name), result.notebook);
+      }
       // Input index i of `restored` is i + 1 in the run (the hardening cell comes first).
       const byInput = new Map(result.cells.filter((c) => c.inputIndex !== null).map((c) => [c.inputIndex! - 1, c]));
       const status = new RegExp(`${statusToken}(\\{.*\\})`).exec(stdoutOf(result.notebook, byInput.get(-1)?.index ?? -1));
@@ -282,7 +296,7 @@ async function gradeNotebook(
       notes.push(`solution cell ${culprit.gradeId} stopped the kernel (${failureFeedback(broke, opts.cellTimeoutMs)}): it was graded as not done and the rest was run again without it`);
     }
     const grades = ex.graded.map((g) => results.get(g.index) ?? grade(g, 0, failureFeedback(undefined, opts.cellTimeoutMs)));
-    return { grades, notes, fsRestricted };
+    return { grades, notes, fsRestricted, firstRun };
   } finally {
     await fs.rm(sandbox, { recursive: true, force: true });
   }
@@ -308,9 +322,12 @@ function feedbackMarkdown(student: string, grades: ExerciseGrade[], notes: strin
   return lines.join("\n") + "\n";
 }
 
-/** Grades every student folder in `submissionsDir` against every source notebook with exercises. */
-export async function gradeSubmissions(submissionsDir: string, options: GradeOptions = {}): Promise<GradeRun> {
-  const opts = {
+/** Grading settings with every default filled in. */
+export type ResolvedOptions = Required<Omit<GradeOptions, "log">> & { log: (line: string) => void };
+
+/** The settings with their defaults. */
+export function resolveOptions(options: GradeOptions = {}): ResolvedOptions {
+  return {
     notebooksDir: path.resolve(options.notebooksDir ?? "notebooks"),
     outDir: path.resolve(options.outDir ?? "build/grades"),
     runtimeDir: path.resolve(options.runtimeDir ?? "build/grading"),
@@ -321,6 +338,21 @@ export async function gradeSubmissions(submissionsDir: string, options: GradeOpt
     screen: options.screen ?? true,
     log: options.log ?? (() => undefined),
   };
+}
+
+/** Runs `fn` with a fresh kernel runtime (prepareRuntime), removed afterwards. */
+export async function withRuntime<T>(opts: ResolvedOptions, fn: () => Promise<T>): Promise<T> {
+  await prepareRuntime(opts.runtimeDir);
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(opts.runtimeDir, { recursive: true, force: true });
+  }
+}
+
+/** Grades every student folder in `submissionsDir` against every source notebook with exercises. */
+export async function gradeSubmissions(submissionsDir: string, options: GradeOptions = {}): Promise<GradeRun> {
+  const opts = resolveOptions(options);
   const inside = (a: string, b: string) => a === b || a.startsWith(b + path.sep);
   for (const [what, dir] of [["submissions", path.resolve(submissionsDir)], ["notebooks", opts.notebooksDir], ["output", opts.outDir]] as const) {
     if (inside(dir, opts.runtimeDir) || inside(opts.runtimeDir, dir)) throw new Error(`grade: the ${what} folder ${dir} overlaps the grading runtime ${opts.runtimeDir}: use separate folders`);
@@ -336,13 +368,12 @@ export async function gradeSubmissions(submissionsDir: string, options: GradeOpt
     .map((e) => e.name)
     .sort();
   if (students.length === 0) throw new Error(`grade: ${submissionsDir} has no student folders (expected one sub-folder per student)`);
-  await prepareRuntime(opts.runtimeDir);
   for (const old of ["feedback", "executed", "grades.csv", "summary.csv"]) await fs.rm(path.join(opts.outDir, old), { recursive: true, force: true });
   await fs.mkdir(opts.outDir, { recursive: true });
   const grades: ExerciseGrade[] = [];
   const feedback = new Map<string, string>();
   let fsRestricted = true;
-  try {
+  await withRuntime(opts, async () => {
     for (const student of students) {
       opts.log(`grading ${student}`);
       const mine: ExerciseGrade[] = [];
@@ -360,9 +391,7 @@ export async function gradeSubmissions(submissionsDir: string, options: GradeOpt
       await fs.mkdir(path.join(opts.outDir, "feedback"), { recursive: true });
       await fs.writeFile(path.join(opts.outDir, "feedback", `${student}.md`), md);
     }
-  } finally {
-    await fs.rm(opts.runtimeDir, { recursive: true, force: true });
-  }
+  });
   const df = pl.DataFrame({
     student: grades.map((g) => g.student),
     exercise: grades.map((g) => g.exercise),

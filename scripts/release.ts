@@ -6,9 +6,10 @@
  * recorded), checks that the stubs keep the notebook type-correct under tslab's TypeScript, that the
  * instructor's own solutions pass the grader's screening, that the source is left untouched, and
  * runs the leak check on the written files. `--validate` also runs both versions on the kernel
- * (quick mode unless `--full`): the source must pass every graded cell; in the student version
- * every graded cell must fail, every solution cell must still compile and run, and every cell that
- * is not an exercise must still run. Exits with 1 on any defect. Serves every lecture's exercises.
+ * (quick mode unless `--full`): the grader must give the source full marks (in its sandbox, so
+ * a notebook that needs files beside it is caught); in the student version every graded cell must
+ * fail, every solution cell must still compile and run, and every cell that is not an exercise must
+ * still run. Exits with 1 on any defect. Serves every lecture's exercises.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -25,7 +26,8 @@ import {
   stubTypeErrors,
 } from "./lib/exercises";
 import { readNotebook, sourceText, writeNotebook, type Notebook } from "./lib/nbformat";
-import { executeNotebook, type CellResult, type RunOptions } from "./lib/runner";
+import { executeNotebook, type CellResult } from "./lib/runner";
+import { gradeNotebook, resolveOptions, withRuntime } from "./grade";
 
 /** Where the student notebooks go. */
 export const RELEASE_DIR = "build/release/student";
@@ -89,33 +91,44 @@ const firstLine = (c: CellResult) => (c.error ?? "").split("\n").find((l) => l.t
 const COMPILE_ERROR = /^\d+:\d+ - /m;
 
 /**
- * Runs a released notebook both ways on the kernel and adds every defect to the report: a graded
- * cell failing on the source or passing on the stub, a student cell failing to compile, a cell
- * outside the exercises failing in either version.
+ * Runs a released notebook both ways on the kernel and adds every defect to the report. The source
+ * runs through the grader (its sandbox, hardening and tokens), which must give full marks and run
+ * every cell; the student version runs as a student would, where every graded cell must fail (a
+ * graded cell passing on the stub is reported), no cell may fail to compile, and every solution
+ * and non-exercise cell must still run.
  */
 export async function validateNotebook(report: ReleaseReport, source: Notebook, student: Notebook, quick: boolean): Promise<void> {
-  const options: RunOptions = { path: report.file, allowErrors: true, params: quick ? { QUICK: true } : {}, cellTimeoutMs: 600_000 };
   const ex = findExercises(source);
-  const runs = { source: await executeNotebook(source, options), student: await executeNotebook(student, options) };
-  for (const [version, run] of Object.entries(runs)) {
-    for (const cell of run.cells) {
-      if (cell.inputIndex === null) continue;
-      const meta = nbgraderOf(source.cells[cell.inputIndex]!);
-      const where = `cell ${cell.inputIndex + 1}${meta ? ` (${meta.grade_id})` : ""}`;
-      const failed = cell.status !== "ok" && cell.status !== "skipped";
-      if (version === "source" && failed) {
-        report.defects.push(`${where}: fails on the instructor's solution (${cell.status}): ${firstLine(cell)}`);
-      } else if (version === "student" && meta?.grade) {
-        if (!failed) report.defects.push(`${where}: passes on the stub: its tests do not exercise the solution`);
-        else if (COMPILE_ERROR.test(cell.error ?? "")) report.defects.push(`${where}: does not compile in the student version: ${firstLine(cell)}`);
-        else if (!(cell.error ?? "").includes(notDoneMessage(""))) report.notes.push(`${where}: fails on the stub with ${firstLine(cell)} (not the stub's error)`);
-      } else if (version === "student" && failed) {
-        report.defects.push(`${where}: ${meta?.solution ? "the stub" : "a cell outside the exercises"} fails in the student version (${cell.status}): ${firstLine(cell)}`);
-      }
+  const opts = resolveOptions({ quick, outDir: "build/release/validation", runtimeDir: "build/release-runtime", cellTimeoutMs: 600_000 });
+  const graded = await withRuntime(opts, () => gradeNotebook("instructor", report.file, source, source, opts));
+  for (const g of graded.grades) {
+    if (g.points < g.max) report.defects.push(`${g.exercise}: the grader gives the instructor's solution ${g.points}/${g.max}: ${g.feedback}`);
+  }
+  for (const cell of graded.firstRun?.cells ?? []) {
+    if (cell.inputIndex === null || cell.status === "ok" || cell.status === "skipped") continue;
+    const index = cell.inputIndex - 1;
+    const meta = index >= 0 ? nbgraderOf(source.cells[index]!) : undefined;
+    if (meta?.grade) continue;
+    const where = index < 0 ? "the grader's hardening cell" : `cell ${index + 1}${meta ? ` (${meta.grade_id})` : ""}`;
+    report.defects.push(`${where}: fails in the grader's run of the instructor's solution (${cell.status}): ${firstLine(cell)}`);
+  }
+  if (graded.fsRestricted === false) report.notes.push("the grader's kernel ran without file-access restriction");
+  const run = await executeNotebook(student, { path: report.file, allowErrors: true, params: quick ? { QUICK: true } : {}, cellTimeoutMs: 600_000 });
+  for (const cell of run.cells) {
+    if (cell.inputIndex === null) continue;
+    const meta = nbgraderOf(source.cells[cell.inputIndex]!);
+    const where = `cell ${cell.inputIndex + 1}${meta ? ` (${meta.grade_id})` : ""}`;
+    const failed = cell.status !== "ok" && cell.status !== "skipped";
+    if (meta?.grade) {
+      if (!failed) report.defects.push(`${where}: passes on the stub: its tests do not exercise the solution`);
+      else if (COMPILE_ERROR.test(cell.error ?? "")) report.defects.push(`${where}: does not compile in the student version: ${firstLine(cell)}`);
+      else if (!(cell.error ?? "").includes(notDoneMessage(""))) report.notes.push(`${where}: fails on the stub with ${firstLine(cell)} (not the stub's error)`);
+    } else if (failed) {
+      report.defects.push(`${where}: ${meta?.solution ? "the stub" : "a cell outside the exercises"} fails in the student version (${cell.status}): ${firstLine(cell)}`);
     }
   }
   const secs = (ms: number) => (ms / 1000).toFixed(1);
-  report.notes.push(`validated ${ex.graded.length} graded cells: source run ${secs(runs.source.durationMs)} s, student run ${secs(runs.student.durationMs)} s`);
+  report.notes.push(`validated ${ex.graded.length} graded cells: graded source run ${secs(graded.firstRun?.durationMs ?? 0)} s, student run ${secs(run.durationMs)} s`);
 }
 
 async function main(argv: string[]): Promise<number> {
