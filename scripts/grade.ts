@@ -363,7 +363,10 @@ export async function gradeSubmissions(submissionsDir: string, options: GradeOpt
     if (hasExercises(nb)) sources.push({ file: path.join(opts.notebooksDir, f), nb });
   }
   if (sources.length === 0) throw new Error(`grade: no notebook with exercises in ${opts.notebooksDir}`);
-  const students = (await fs.readdir(submissionsDir, { withFileTypes: true }))
+  const entries = await fs.readdir(submissionsDir, { withFileTypes: true }).catch(() => {
+    throw new Error(`grade: cannot read the submissions folder ${submissionsDir}: give a folder holding one sub-folder per student`);
+  });
+  const students = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith("."))
     .map((e) => e.name)
     .sort();
