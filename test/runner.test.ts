@@ -7,6 +7,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { describeExit } from "../scripts/lib/kernel";
 import { NotebookError, readNotebook, sourceText, type CodeCell, type Notebook, type Output } from "../scripts/lib/nbformat";
 import {
   executeNotebook,
@@ -217,6 +218,18 @@ describe("parameters and errors as text", () => {
     expect(parseErrorText("evalmachine.<anonymous>:3\nthrow x;\n^\n\nError: boom\n    at x")).toEqual({ ename: "Error", evalue: "boom" });
     expect(parseErrorText("CheckError: check failed: y ≈ 0.62")).toEqual({ ename: "CheckError", evalue: "check failed: y ≈ 0.62" });
     expect(parseErrorText("1:7 - Cannot find name 'x'.\n")).toEqual({ ename: "CompileError", evalue: "1:7 - Cannot find name 'x'." });
+  });
+});
+
+describe("describeExit", () => {
+  it("names the error line of a crash, and hints at a lib rebuild for tslab's watcher crash", () => {
+    const stderrTail =
+      "/x/tf-backend-wasm.node.js:8597\n    throw ex;\n    ^\n\nError: Unexpected pending rebuildTimer\n" +
+      "    at sys.setTimeout (/x/tslab/dist/converter.js:111:19)\n\nNode.js v20.20.2\n";
+    expect(describeExit({ code: 7, signal: null, outOfMemory: false, stderrTail })).toBe(
+      "kernel died (exited with code 7): Error: Unexpected pending rebuildTimer (tslab's file watcher: was the lib rebuilt during the run?)",
+    );
+    expect(describeExit({ code: null, signal: "SIGKILL", outOfMemory: false, stderrTail: "" })).toBe("kernel died (killed by SIGKILL)");
   });
 });
 

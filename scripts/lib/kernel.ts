@@ -106,13 +106,15 @@ export class KernelStartError extends Error {
   }
 }
 
-/** One line describing how a kernel process ended. */
+/** One line describing how a kernel process ended, with the line of its stderr that says why. */
 export function describeExit(exit: KernelExit): string {
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   const lines = exit.stderrTail.trim().split("\n").filter((l) => l.trim() !== "");
-  const fatal = lines.find((l) => l.startsWith("FATAL ERROR"));
-  const tail = fatal ?? lines.slice(-3).join(" | ");
-  return `kernel ${exit.outOfMemory ? "ran out of memory and " : ""}died (${how})${tail ? `: ${tail}` : ""}`;
+  const why = lines.find((l) => l.startsWith("FATAL ERROR")) ?? [...lines].reverse().find((l) => /^\w*Error\b/.test(l));
+  const tail = why ?? lines.slice(-3).join(" | ");
+  // tslab's file watcher throws this when a .d.ts it loaded changes under it (e.g. `npm run build` of the lib).
+  const hint = /pending rebuildTimer/.test(exit.stderrTail) ? " (tslab's file watcher: was the lib rebuilt during the run?)" : "";
+  return `kernel ${exit.outOfMemory ? "ran out of memory and " : ""}died (${how})${tail ? `: ${tail}` : ""}${hint}`;
 }
 
 function formatSeconds(ms: number): string {
