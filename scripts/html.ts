@@ -133,11 +133,22 @@ pre.error { background: #fdeaea; border-left: 4px solid #D55E00; padding: 0.5rem
 .katex-display { overflow-x: auto; overflow-y: hidden; }
 `;
 
-function page(title: string, body: string, nav: string): string {
+/** What the index needs to know of a page, kept in its head as <meta name="reti-…"> tags. */
+interface PageInfo {
+  source: string;
+  figures: number;
+  failed: boolean;
+}
+
+function page(title: string, body: string, nav: string, info?: PageInfo): string {
+  const meta = info
+    ? `<meta name="reti-source" content="${escapeHtml(info.source)}">\n<meta name="reti-figures" content="${info.figures}">\n` +
+      (info.failed ? `<meta name="reti-failed" content="the run failed">\n` : "")
+    : "";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="assets/katex/katex.min.css">
+${meta}<link rel="stylesheet" href="assets/katex/katex.min.css">
 <script src="assets/plotly.min.js"></script>
 <style>${STYLE}</style></head><body>
 ${nav}
@@ -153,8 +164,8 @@ ${nav}
  * A standalone page for an executed notebook (it needs the assets folder next to it: plotly.js and
  * KaTeX's stylesheet and fonts). `nav` is the navigation bar's HTML. Lecture: all (HTML export, issue 8).
  */
-export function notebookHtml(nb: Notebook, title: string, nav = ""): string {
-  return page(title, nb.cells.map(cellHtml).join("\n"), nav);
+export function notebookHtml(nb: Notebook, title: string, nav = "", info?: PageInfo): string {
+  return page(title, nb.cells.map(cellHtml).join("\n"), nav, info);
 }
 
 /** Copies plotly.js and KaTeX (stylesheet and fonts) into `<out>/assets/`. */
@@ -171,12 +182,22 @@ function pageName(e: Executed): string {
   return `${path.basename(e.source, ".ipynb")}.html`;
 }
 
-function indexHtml(executed: Executed[]): string {
-  const items = executed.map((e) => {
-    const figures = e.notebook.cells.reduce((n, c) => n + (c.cell_type === "code" ? c.outputs.filter((o) => plotlySpec(o)).length : 0), 0);
-    const status = e.failure ? ` <span class="failed">(the run failed; outputs up to the failure)</span>` : "";
-    return `<li><a href="${escapeHtml(pageName(e))}">${escapeHtml(notebookTitle(e.notebook, e.source))}</a> <span class="meta">${escapeHtml(e.source)} · ${figures} figure${figures === 1 ? "" : "s"}</span>${status}</li>`;
-  });
+/** The notebook pages in `out` (every .html but the index), in lecture (file name) order. */
+async function pagesIn(out: string): Promise<string[]> {
+  return (await fs.readdir(out)).filter((f) => f.endsWith(".html") && f !== "index.html").sort();
+}
+
+/** The index of every page in `out`, in lecture order, from the title and reti-… tags of each. */
+async function indexHtml(out: string): Promise<string> {
+  const items: string[] = [];
+  for (const name of await pagesIn(out)) {
+    const head = (await fs.readFile(path.join(out, name), "utf8")).slice(0, 4000);
+    const title = /<title>([^<]*)<\/title>/.exec(head)?.[1] ?? name;
+    const meta = (key: string) => new RegExp(`<meta name="reti-${key}" content="([^"]*)">`).exec(head)?.[1];
+    const figures = Number(meta("figures") ?? 0);
+    const status = meta("failed") ? ` <span class="failed">(the run failed; outputs up to the failure)</span>` : "";
+    items.push(`<li><a href="${escapeHtml(name)}">${title}</a> <span class="meta">${meta("source") ?? ""} · ${figures} figure${figures === 1 ? "" : "s"}</span>${status}</li>`);
+  }
   const body = `<h1>Course notebooks</h1>\n<p>Executed notebooks in lecture order. Figures are interactive (zoom, hover) and work offline.</p>\n<ol class="index">\n${items.join("\n")}\n</ol>\n<style>.index li { margin: 0.5rem 0; } .meta { color: #777; font-size: 0.9rem; } .failed { color: #D55E00; }</style>`;
   return page("Course notebooks", body, "");
 }
@@ -235,19 +256,21 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => process.stdout.write(`${line}\n`),
   }, cli.jobs);
   await writeAssets(cli.out);
-  for (const [i, e] of executed.entries()) {
-    const prev = executed[i - 1];
-    const next = executed[i + 1];
+  // Previous/next follow lecture order among these pages and those already exported.
+  const order = [...new Set([...(await pagesIn(cli.out)), ...executed.map(pageName)])].sort();
+  for (const e of executed) {
+    const at = order.indexOf(pageName(e));
+    const link = (name: string | undefined, text: (stem: string) => string, cls = "") =>
+      name ? `<a${cls} href="${escapeHtml(name)}">${escapeHtml(text(path.basename(name, ".html")))}</a>` : "";
     const nav =
-      `<nav><a href="index.html">All notebooks</a>` +
-      (prev ? `<a href="${escapeHtml(pageName(prev))}">← ${escapeHtml(path.basename(prev.source, ".ipynb"))}</a>` : "") +
-      (next ? `<a class="next" href="${escapeHtml(pageName(next))}">${escapeHtml(path.basename(next.source, ".ipynb"))} →</a>` : "") +
-      `</nav>`;
+      `<nav><a href="index.html">All notebooks</a>${link(order[at - 1], (s) => `← ${s}`)}` +
+      `${link(order[at + 1], (s) => `${s} →`, ` class="next"`)}</nav>`;
+    const figures = e.notebook.cells.reduce((n, c) => n + (c.cell_type === "code" ? c.outputs.filter((o) => plotlySpec(o)).length : 0), 0);
     const file = path.join(cli.out, pageName(e));
-    await fs.writeFile(file, notebookHtml(e.notebook, notebookTitle(e.notebook, e.source), nav));
+    await fs.writeFile(file, notebookHtml(e.notebook, notebookTitle(e.notebook, e.source), nav, { source: e.source, figures, failed: e.failure !== undefined }));
     process.stdout.write(`${e.source} → ${file}\n`);
   }
-  await fs.writeFile(path.join(cli.out, "index.html"), indexHtml(executed));
+  await fs.writeFile(path.join(cli.out, "index.html"), await indexHtml(cli.out));
   process.stdout.write(`${executed.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s; index: ${path.join(cli.out, "index.html")}\n`);
   for (const e of executed) if (e.failure) process.stdout.write(`\nFAILED ${e.source}:\n${e.failure}\n`);
   return unmatched.length === 0 && executed.every((e) => !e.failure) ? 0 : 1;

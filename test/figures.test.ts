@@ -267,10 +267,13 @@ describe("npm run figures and npm run html", () => {
   }, 240_000);
 
   it("html: a page per notebook with drawn plots, KaTeX maths and outputs, working offline, and an index", async () => {
+    const out = path.join(work, "build", "html");
+    // A page exported earlier stays in the index and in the previous/next links, in lecture order.
+    await fs.mkdir(out, { recursive: true });
+    await fs.writeFile(path.join(out, "00_other.html"), `<html><head><title>Other notebook</title><meta name="reti-figures" content="3"></head></html>`);
     const r = run("html.ts", ["notebooks/01_tiny.ipynb", "--quick"]);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain("reusing");
-    const out = path.join(work, "build", "html");
     const page = await fs.readFile(path.join(out, "01_tiny.html"), "utf8");
     expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(page).toContain("n = 5");
@@ -278,7 +281,11 @@ describe("npm run figures and npm run html", () => {
     await fs.access(path.join(out, "assets", "plotly.min.js"));
     await fs.access(path.join(out, "assets", "katex", "katex.min.css"));
     expect((await fs.readdir(path.join(out, "assets", "katex", "fonts"))).some((f) => f.endsWith(".woff2"))).toBe(true);
-    expect(readFileSync(path.join(out, "index.html"), "utf8")).toContain(`<a href="01_tiny.html">Tiny figures</a>`);
+    const index = readFileSync(path.join(out, "index.html"), "utf8");
+    expect(index).toContain(`<a href="01_tiny.html">Tiny figures</a> <span class="meta">notebooks/01_tiny.ipynb · 2 figures</span>`);
+    expect(index.indexOf(`<a href="00_other.html">Other notebook</a>`)).toBeGreaterThan(0);
+    expect(index.indexOf(`<a href="00_other.html">`)).toBeLessThan(index.indexOf(`<a href="01_tiny.html">`));
+    expect(page).toContain(`<a href="00_other.html">← 00_other</a>`);
 
     const renderer = await Renderer.launch();
     try {
