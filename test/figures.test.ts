@@ -11,8 +11,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { figureBundle, figureHtml } from "../lib/src/display";
 import { lineChart, learningCurves } from "../lib/src/plot";
-import { readNotebook, type CodeCell, type Notebook, type Output } from "../scripts/lib/nbformat";
-import { applyPreset, findFigures, htmlWithImage, PLOTLY_MIME, PRESETS, withStaticImages, type FigureSpec } from "../scripts/lib/figures";
+import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output } from "../scripts/lib/nbformat";
+import { applyPreset, findFigures, htmlWithImage, PLOTLY_MIME, PRESETS, reusableCopy, withStaticImages, type FigureSpec } from "../scripts/lib/figures";
+import { prepareNotebook } from "../scripts/lib/runner";
 import { ChromiumMissingError, Renderer } from "../scripts/lib/render";
 import { renderMarkdown } from "../scripts/html";
 
@@ -50,6 +51,52 @@ describe("findFigures", () => {
     expect(found.warnings[0]).toMatch(/"loss" is used 2 times; exported as "loss-2"/);
     expect(found.warnings[1]).toMatch(/"\.\.\/evil" is not a file name/);
     expect((found.figures[1]!.spec.layout["title"] as { text: string }).text).toBe("again");
+  });
+});
+
+describe("reusableCopy", () => {
+  const dir = path.join(root, "build", "test-figures-reuse");
+  const source = path.join(dir, "nb.ipynb");
+  const copy = path.join(dir, "executed.ipynb");
+  const nb: Notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "code", source: "let QUICK = false;", metadata: { tags: ["parameters"] }, execution_count: null, outputs: [] },
+      { cell_type: "code", source: "show(x)", metadata: {}, execution_count: null, outputs: [] },
+    ],
+  };
+  /** Writes the source, then an executed copy run with `params` (execution counts set, `outputs` in the last cell). */
+  async function write(params: Record<string, boolean>, outputs: Output[] = []): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await writeNotebook(source, nb);
+    const executed = prepareNotebook(nb, params).nb;
+    executed.cells.forEach((c, i) => c.cell_type === "code" && (c.execution_count = i + 1));
+    (executed.cells[executed.cells.length - 1] as CodeCell).outputs = outputs;
+    await writeNotebook(copy, executed);
+    const later = new Date(Date.now() + 2000);
+    await fs.utimes(copy, later, later);
+  }
+
+  it("reuses a newer copy run with the same parameters, cleanly, after the lib's last change", async () => {
+    await write({ QUICK: true });
+    expect(await reusableCopy(source, copy, { QUICK: true }, 0)).not.toBeNull();
+    expect(await reusableCopy(source, copy, {}, 0)).toBeNull(); // a quick copy for a full run
+    expect(await reusableCopy(source, copy, { QUICK: true }, Date.now() + 60_000)).toBeNull(); // the lib changed since
+    await write({});
+    expect(await reusableCopy(source, copy, {}, 0)).not.toBeNull();
+    expect(await reusableCopy(source, copy, { QUICK: true }, 0)).toBeNull();
+    await write({}, [{ output_type: "error", ename: "CheckError", evalue: "no", traceback: [] }]);
+    expect(await reusableCopy(source, copy, {}, 0)).toBeNull();
+    expect(await reusableCopy(source, path.join(dir, "missing.ipynb"), {}, 0)).toBeNull();
+  });
+
+  it("does not reuse a copy older than its source", async () => {
+    await write({});
+    const later = new Date(Date.now() + 5000);
+    await fs.utimes(source, later, later);
+    expect(await reusableCopy(source, copy, {}, 0)).toBeNull();
   });
 });
 

@@ -298,6 +298,11 @@ export interface ExecuteOptions {
   params?: Record<string, ParamValue>;
   /** Run even when a fresh executed copy exists. */
   rerun?: boolean;
+  /**
+   * Folders whose files the outputs depend on: a copy older than any file in them is stale
+   * (default: the lib's sources, lib/src, so a change of the plots' look is re-run).
+   */
+  dependsOn?: string[];
   /** Called with a line of progress. */
   log?: (line: string) => void;
 }
@@ -329,11 +334,27 @@ function ranClean(nb: Notebook): boolean {
     (last === undefined || (last.cell_type === "code" && last.execution_count !== null));
 }
 
-/** The executed copy of `source` when it is newer than the source, ran cleanly and with `params`. */
-async function freshCopy(source: string, file: string, params: Record<string, ParamValue>): Promise<Notebook | null> {
+/** The latest modification time of the files under `dirs` (0 when there are none). */
+async function newestMtime(dirs: string[]): Promise<number> {
+  let newest = 0;
+  for (const dir of dirs) {
+    const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) newest = Math.max(newest, (await fs.stat(path.join(entry.parentPath ?? entry.path, entry.name))).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/**
+ * The executed copy `file` of the notebook `source` when it can stand for a new run: newer than the
+ * source and than `since` (ms), run to the end without errors, and with the same injected `params`;
+ * else null. Lecture: all (figure export, issue 8).
+ */
+export async function reusableCopy(source: string, file: string, params: Record<string, ParamValue>, since: number): Promise<Notebook | null> {
   try {
     const [src, copy] = await Promise.all([fs.stat(source), fs.stat(file)]);
-    if (copy.mtimeMs <= src.mtimeMs) return null;
+    if (copy.mtimeMs <= Math.max(src.mtimeMs, since)) return null;
     const nb = await readNotebook(file);
     const wanted = injectedSource(prepareNotebook(await readNotebook(source), params).nb);
     return ranClean(nb) && injectedSource(nb) === wanted ? nb : null;
@@ -344,8 +365,9 @@ async function freshCopy(source: string, file: string, params: Record<string, Pa
 
 /**
  * Executed copies of the given source notebooks, in order: a copy in `executedDir` newer than its
- * source, run cleanly with the same parameters, is reused; the others are run (at most `jobs` at a
- * time) and written there, as `npm run notebooks` does. Lecture: all (figure export, issue 8).
+ * source and than the lib's sources (`dependsOn`), run cleanly with the same parameters, is reused;
+ * the others are run (at most `jobs` at a time) and written there, as `npm run notebooks` does.
+ * Lecture: all (figure export, issue 8).
  */
 export async function executedNotebooks(sources: string[], options: ExecuteOptions = {}, jobs = 2): Promise<Executed[]> {
   const root = options.root ?? process.cwd();
@@ -353,6 +375,7 @@ export async function executedNotebooks(sources: string[], options: ExecuteOptio
   const params = options.params ?? {};
   const log = options.log ?? (() => {});
   const results: Executed[] = new Array(sources.length);
+  const since = await newestMtime(options.dependsOn ?? [path.resolve(__dirname, "..", "..", "lib", "src")]);
   let checkedBuild = false;
   const queue = sources.map((s, i) => [s, i] as const);
   const worker = async () => {
@@ -361,7 +384,7 @@ export async function executedNotebooks(sources: string[], options: ExecuteOptio
       const abs = path.resolve(root, source);
       const rel = path.relative(root, abs);
       const file = path.join(executedDir, rel.startsWith("..") ? path.basename(abs) : rel);
-      const fresh = options.rerun ? null : await freshCopy(abs, file, params);
+      const fresh = options.rerun ? null : await reusableCopy(abs, file, params, since);
       if (fresh) {
         log(`${rel}: reusing ${path.relative(root, file)}`);
         results[i] = { source: rel, file, notebook: fresh, reused: true };
