@@ -169,7 +169,7 @@ export function notebookHtml(nb: Notebook, title: string, nav = "", info?: PageI
 }
 
 /** Copies plotly.js and KaTeX (stylesheet and fonts) into `<out>/assets/`. */
-export async function writeAssets(out: string): Promise<void> {
+async function writeAssets(out: string): Promise<void> {
   const assets = path.join(out, "assets");
   await fs.mkdir(path.join(assets, "katex"), { recursive: true });
   await fs.copyFile(plotlyJsPath(), path.join(assets, "plotly.min.js"));
