@@ -461,8 +461,11 @@ export class Kernel {
     }
   }
 
-  /** Asks the kernel to shut down (control channel); kills it if it has not exited within `graceMs`. */
-  async shutdown(graceMs = 2000): Promise<KernelExit> {
+  /**
+   * Asks the kernel to shut down (control channel) and kills it if it has not exited within `graceMs`:
+   * tslab exits within ~50 ms or, once TensorFlow.js's wasm backend holds its event loop, never.
+   */
+  async shutdown(graceMs = 200): Promise<KernelExit> {
     if (!this.exit) {
       this.send(this.control, "shutdown_request", { restart: false });
       const exited = await Promise.race([this.exited, sleep(graceMs).then(() => null)]);
