@@ -14,6 +14,7 @@ import {
   libBuildProblem,
   parseErrorText,
   parseParamValue,
+  prepareNotebook,
   tsLiteral,
   type NotebookResult,
   type RunOptions,
@@ -218,6 +219,24 @@ describe("parameters and errors as text", () => {
     expect(parseErrorText("evalmachine.<anonymous>:3\nthrow x;\n^\n\nError: boom\n    at x")).toEqual({ ename: "Error", evalue: "boom" });
     expect(parseErrorText("CheckError: check failed: y ≈ 0.62")).toEqual({ ename: "CheckError", evalue: "check failed: y ≈ 0.62" });
     expect(parseErrorText("1:7 - Cannot find name 'x'.\n")).toEqual({ ename: "CompileError", evalue: "1:7 - Cannot find name 'x'." });
+  });
+});
+
+describe("prepareNotebook", () => {
+  it("injects at the top without a parameters cell, replaces an earlier injected cell, clears outputs", () => {
+    const nb = notebook(["let A = 1;", "console.log(A);"]);
+    const first = prepareNotebook(nb, { A: 2 });
+    expect(sourceText(first.nb.cells[0].source)).toContain("let A = 2;");
+    expect(first.inputIndex).toEqual([null, 0, 1]);
+
+    const executed = structuredClone(first.nb);
+    (executed.cells[1] as CodeCell).outputs = [{ output_type: "stream", name: "stdout", text: ["1\n"] }];
+    (executed.cells[1] as CodeCell).execution_count = 1;
+    const again = prepareNotebook(executed, { A: 3 });
+    expect(again.nb.cells.filter((c) => c.metadata.tags?.includes("injected-parameters"))).toHaveLength(1);
+    expect(sourceText(again.nb.cells[0].source)).toContain("let A = 3;");
+    expect(again.nb.cells[1]).toMatchObject({ outputs: [], execution_count: null });
+    expect(nb.cells).toHaveLength(2);
   });
 });
 
