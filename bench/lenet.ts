@@ -1,7 +1,7 @@
 /**
  * LeNet-5 training throughput (images/s, batch 64) on every available TensorFlow.js backend and, when
  * Debian's python3-torch is installed, the same network in PyTorch in the same run; then a per-kernel profile
- * of one wasm training step. Usage: npm run bench:lenet [-- --seconds 5 --backends wasm,cpu --no-torch]
+ * of one wasm training step. Usage: npm run bench:lenet [-- --seconds 5 --backends wasm,cpu --batch 64 --no-torch --no-profile]
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -10,7 +10,12 @@ import { lenet5 } from "../lib/src/architectures";
 import { seed } from "../lib/src/random";
 import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tf";
 
-const BATCH = 64;
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const BATCH = Number(option("batch") ?? 64);
 const PYTHON = "/usr/bin/python3";
 
 interface Result {
@@ -19,10 +24,6 @@ interface Result {
   msPerStep: number;
 }
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function batch() {
   return tf.tidy(() => ({
@@ -82,7 +83,7 @@ function torchResults(seconds: number): Result[] | string {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed; apt-get install python3-torch)`;
   const script = fileURLToPath(new URL("./lenet_torch.py", import.meta.url));
-  const run = spawnSync(PYTHON, [script, String(seconds)], {
+  const run = spawnSync(PYTHON, [script, String(seconds), String(BATCH)], {
     encoding: "utf8",
     env: { ...process.env, OPENBLAS_NUM_THREADS: "1" },
   });

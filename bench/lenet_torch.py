@@ -1,8 +1,8 @@
-"""LeNet-5 training throughput in PyTorch (images/s, batch 64), the reference for bench/lenet.ts.
+"""LeNet-5 training throughput in PyTorch (images/s, batch 64 by default), the reference for bench/lenet.ts.
 
 The same network as reti's `lenet5()`: conv 5x5x6 "same" + ReLU, max-pool 2, conv 5x5x16 + ReLU, max-pool 2,
 dense 120, 84, 10; Adam(1e-3), cross-entropy, random inputs. Prints one JSON line per thread count.
-Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
+Usage: lenet_torch.py [seconds] [batch]. Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
 """
 import json
 import sys
@@ -49,5 +49,6 @@ def images_per_second(threads: int, seconds: float, batch: int = 64) -> dict:
 
 if __name__ == "__main__":
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 64
     for threads in (1, 2):
-        print(json.dumps(images_per_second(threads, seconds)), flush=True)
+        print(json.dumps(images_per_second(threads, seconds, batch)), flush=True)
