@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { TSLAB_WATCH_ENV } from "./lib/kernel";
 
 const ROOT = resolve(__dirname, "..");
 const TSLAB = join(ROOT, "node_modules", "tslab", "bin", "tslab");
@@ -18,6 +19,7 @@ export function kernelSpec(node = process.execPath, tslab = TSLAB): object {
     argv: [node, tslab, "kernel", "--config-path", "{connection_file}"],
     display_name: "TypeScript (reti)",
     language: "typescript",
+    env: TSLAB_WATCH_ENV,
     metadata: { debugger: false },
   };
 }

@@ -171,6 +171,23 @@ describe("executeNotebook", () => {
     expect(text(code(r, 1).outputs[0])).toBe("updated\n");
   });
 
+  it("keeps compiling cells after the lib's .d.ts files are rewritten and hard-linked mid-run (polling watcher)", async () => {
+    const r = await executeNotebook(
+      notebook([
+        'import { check } from "reti";\nimport * as fs from "fs";\nimport * as path from "path";\n' +
+          'const dist = path.dirname(require.resolve("reti/dist/index.d.ts"));\n' +
+          'const decls = fs.readdirSync(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));',
+        // What a lib rebuild (same text rewritten) and the grader's hard-linked sandbox copy do to watched files.
+        'const links = decls.map((f) => { const l = `${f}.${process.pid}.link`; fs.linkSync(f, l); return l; });\n' +
+          'decls.forEach((f) => fs.writeFileSync(f, fs.readFileSync(f)));\n' +
+          'await new Promise((resolve) => setTimeout(resolve, 1000));\nlinks.forEach((l) => fs.unlinkSync(l));',
+        'check(process.env.TSC_WATCHFILE === "DynamicPriorityPolling", "the kernel\'s TypeScript polls instead of using inotify");',
+      ]),
+      { cellTimeoutMs: 30_000 },
+    );
+    expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
+  });
+
   it("refuses a notebook whose kernel is not TypeScript", async () => {
     const file = path.join(fixtures, "python-kernel.ipynb");
     await expect(executeNotebook(await readNotebook(file), { path: file })).rejects.toThrow(

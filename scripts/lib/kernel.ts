@@ -22,6 +22,17 @@ import * as path from "node:path";
 import * as zmq from "zeromq";
 
 /** A Jupyter message (protocol 5.3) as received or sent. */
+
+/**
+ * Environment that makes the kernel's TypeScript poll file times instead of using inotify. With inotify,
+ * tslab's watch compiler throws "Unexpected pending rebuildTimer" and the kernel dies when watched .d.ts
+ * files change or merely gain a hard link (a lib rebuild, the grader's sandbox copy) during a run.
+ */
+export const TSLAB_WATCH_ENV = {
+  TSC_WATCHFILE: "DynamicPriorityPolling",
+  TSC_WATCHDIRECTORY: "DynamicPriorityPolling",
+} as const;
+
 export interface JupyterMessage {
   header: MessageHeader;
   parent_header: Partial<MessageHeader>;
@@ -251,7 +262,7 @@ export class Kernel {
     await fs.writeFile(connFile, JSON.stringify(conn), { mode: 0o600 });
     // A loader that runs this process (tsx, vitest) must not leak into the kernel through NODE_OPTIONS.
     const { NODE_OPTIONS: _, ...inherited } = process.env;
-    const env: NodeJS.ProcessEnv = { ...inherited, ...options.env };
+    const env: NodeJS.ProcessEnv = { ...inherited, ...options.env, ...TSLAB_WATCH_ENV };
     const nodeArgs = [
       ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
       ...(options.nodeArgs ?? []),
