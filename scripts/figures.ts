@@ -1,8 +1,9 @@
 /**
  * Figure export (issue 8). `npm run figures -- [notebooks or globs] [options]` runs the notebooks
- * (or reuses executed copies in build/executed/ newer than their sources), finds every named figure
- * (`show(figure)` with a `name`) and writes `build/figures/<notebook>/<name>.svg` and `.png` with the
- * slide or paper preset, plus `build/figures/index.html`, a gallery that works offline.
+ * (or reuses executed copies in build/executed/ newer than their sources and the lib, run with the
+ * same parameters), finds every named figure (`show(figure)` with a `name`) and writes
+ * `build/figures/<notebook>/<name>.svg` and `.png` with the slide or paper preset, plus
+ * `build/figures/index.html`, a gallery that works offline.
  * The pieces: scripts/lib/figures.ts (finding, presets, executed copies), scripts/lib/render.ts (Chromium).
  */
 import { promises as fs } from "node:fs";
@@ -19,6 +20,7 @@ const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
                    or paper (800×500, PNG 1600×1000)
   --quick          run the notebooks in quick mode (QUICK = true); default: the full notebooks
   --rerun          run the notebooks even when a fresh executed copy exists in build/executed/
+                   (a copy is fresh when newer than its notebook and lib/src, and run with the same --quick)
   --jobs N         notebooks run at a time (default 2)
   --out DIR        where figures go (default build/figures)
 Writes <out>/<notebook>/<name>.svg|.png for each named figure, <out>/<notebook>/figures.json, and

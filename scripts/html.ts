@@ -2,8 +2,8 @@
  * HTML export (issue 8). `npm run html -- [notebooks or globs] [options]` turns executed notebooks
  * into pages in build/html/ that work offline: markdown rendered by markdown-it with KaTeX maths,
  * code with its outputs (streams, tables, images, errors), interactive plotly figures drawn by a
- * local copy of plotly.js (build/html/assets/), and an index page in lecture order. Executed copies
- * in build/executed/ newer than their sources are reused; the others are run first.
+ * local copy of plotly.js (build/html/assets/), and an index page in lecture order. Fresh executed
+ * copies in build/executed/ are reused (as for `npm run figures`); the others are run first.
  */
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
