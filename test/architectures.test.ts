@@ -121,6 +121,21 @@ describe("modern CNNs' parameter counts", () => {
   });
 });
 
+describe("training on wasm (strided, overlapping-pool and batch-normalised nets use the lib's kernels)", () => {
+  it("a few Adam steps reduce the loss of a small ResNet and a narrow AlexNet", async () => {
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], "int32"), 10);
+    for (const [model, side] of [[resNet(), 32], [alexNet({ width: 1 / 16, classes: 10 }), 227]] as const) {
+      model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
+      const x = tf.randomNormal([4, side, side, 3], 0, 1, "float32", 3);
+      const first = Number(await model.trainOnBatch(x, y));
+      let last = first;
+      for (let i = 0; i < 5; i++) last = Number(await model.trainOnBatch(x, y));
+      expect(Number.isFinite(last)).toBe(true);
+      expect(last).toBeLessThan(0.7 * first);
+    }
+  });
+});
+
 describe("deep plain CNN against the same depth with skip connections", () => {
   it("have the same parameters; the skips carry a larger gradient to the first layer", () => {
     seed(1);
