@@ -9,7 +9,7 @@
  * 003 (forward and backward phases).
  */
 import { activate, activation } from "./activations";
-import { bce, crossEntropy, mse, mseGrad, softmaxBackward } from "./losses";
+import { bce, crossEntropy, mse, mseGrad, rowsOf, softmaxBackward } from "./losses";
 import { argmax, batchIndices } from "./data";
 import type { Dense, MLP } from "./mlp";
 import type { Optimizer, Vec } from "./optim";
@@ -34,16 +34,9 @@ export interface DenseGrads {
   db: Float64Array;
 }
 
-function rowsOf(X: ArrayLike<number>, cols: number, what: string): number {
-  if (X.length === 0 || X.length % cols !== 0) {
-    throw new Error(`${what}: ${X.length} numbers are not whole rows of ${cols} inputs; pass a flat N×${cols} row-major batch`);
-  }
-  return X.length / cols;
-}
-
 /** Forward pass of one dense layer on a batch (reusing the layer's own z = Wx + b), keeping x, z and a. Lecture: 003, forward phase. */
 export function denseForward(layer: Dense, X: ArrayLike<number>): DenseCache {
-  const n = rowsOf(X, layer.inputs, "denseForward");
+  const n = rowsOf(X, layer.inputs, "denseForward", "inputs");
   const x = Float64Array.from(X);
   const z = new Float64Array(n * layer.units);
   const a = new Float64Array(n * layer.units);
@@ -291,7 +284,7 @@ export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<numb
 export function trainMLP(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, options: TrainMLPOptions): TrainMLPResult {
   const { optimizer, loss, batchSize, epochs, schedule, shuffle = true, random = rng(), validation } = options;
   const D = net.layers[0]!.inputs;
-  const N = rowsOf(X, D, "trainMLP");
+  const N = rowsOf(X, D, "trainMLP", "inputs");
   const perRow = targets.length / N;
   if (!Number.isInteger(perRow) || perRow < 1) throw new Error(`trainMLP: ${targets.length} targets for ${N} rows; give the same number per row`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`trainMLP: epochs must be a non-negative integer, got ${epochs}`);

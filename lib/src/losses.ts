@@ -67,11 +67,15 @@ function checkLabels(labels: ArrayLike<number>, n: number, classes: number, what
   }
 }
 
-function rowsOf(values: ArrayLike<number>, classes: number, what: string): number {
-  if (values.length % classes !== 0 || values.length === 0) {
-    throw new Error(`${what}: ${values.length} numbers do not make rows of ${classes} classes; pass a flat N×${classes} row-major array`);
+/**
+ * The number of rows N of a flat, row-major N×cols batch; throws, naming `what`, when the length is not
+ * a whole number of rows. Lecture: 000, mini-batch.
+ */
+export function rowsOf(values: ArrayLike<number>, cols: number, what: string, unit = "classes"): number {
+  if (values.length % cols !== 0 || values.length === 0) {
+    throw new Error(`${what}: ${values.length} numbers do not make rows of ${cols} ${unit}; pass a flat N×${cols} row-major array`);
   }
-  return values.length / classes;
+  return values.length / cols;
 }
 
 /** Row-wise softmax of an N×K batch of logits (flat, row-major). Lecture: 000, softmax; 003, output layer. */
