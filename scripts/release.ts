@@ -11,7 +11,7 @@
  * fail, every solution cell must still compile and run, and every cell that is not an exercise must
  * still run. Exits with 1 on any defect. Serves every lecture's exercises.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import {
@@ -99,7 +99,8 @@ const COMPILE_ERROR = /^\d+:\d+ - /m;
  */
 export async function validateNotebook(report: ReleaseReport, source: Notebook, student: Notebook, quick: boolean): Promise<void> {
   const ex = findExercises(source);
-  const opts = resolveOptions({ quick, outDir: "build/release/validation", runtimeDir: "build/release-runtime", cellTimeoutMs: 600_000 });
+  // A runtime folder of its own, so validations running side by side never remove each other's.
+  const opts = resolveOptions({ quick, outDir: "build/release/validation", runtimeDir: `build/release-runtime-${randomUUID().slice(0, 8)}`, cellTimeoutMs: 600_000 });
   const graded = await withRuntime(opts, () => gradeNotebook("instructor", report.file, source, source, opts));
   for (const g of graded.grades) {
     if (g.points < g.max) report.defects.push(`${g.exercise}: the grader gives the instructor's solution ${g.points}/${g.max}: ${g.feedback}`);

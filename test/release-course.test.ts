@@ -1,0 +1,31 @@
+/**
+ * Lecture notebooks' exercises, end to end: each course notebook with exercises releases without a leak
+ * and with ≥ 3 graded exercises, and `release --validate` proves every exercise both ways on the real
+ * kernel in quick mode (the instructor's solution gets full marks through the grader's sandbox; every
+ * graded cell fails on the student's stub while the other cells still run).
+ */
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { releaseNotebook, validateNotebook } from "../scripts/release";
+
+const root = path.resolve(__dirname, "..");
+const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "05_cnn"];
+
+describe("course exercises: release and validate", () => {
+  for (const name of COURSE) {
+    it(`${name}.ipynb`, async () => {
+      const out = await fs.mkdtemp(path.join(os.tmpdir(), "reti-release-"));
+      try {
+        const report = await releaseNotebook(path.join(root, "notebooks", `${name}.ipynb`), out);
+        expect(report.defects).toEqual([]);
+        expect(report.exercises).toBeGreaterThanOrEqual(3);
+        await validateNotebook(report, report.source!, report.student!, true);
+        expect(report.defects).toEqual([]);
+      } finally {
+        await fs.rm(out, { recursive: true, force: true });
+      }
+    }, 600_000);
+  }
+});
