@@ -8,15 +8,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { TSLAB_WATCH_ENV } from "./lib/kernel";
+import { TSLAB_WATCH_ENV, tslabKernelArgs } from "./lib/kernel";
 
 const ROOT = resolve(__dirname, "..");
-const TSLAB = join(ROOT, "node_modules", "tslab", "bin", "tslab");
+const TSLAB_DIR = join(ROOT, "node_modules", "tslab");
+const TSLAB = join(TSLAB_DIR, "bin", "tslab");
 
-/** The kernelspec: node (this one, by absolute path) running the project's tslab. */
-export function kernelSpec(node = process.execPath, tslab = TSLAB): object {
+/** The kernelspec: node (this one, by absolute path) running the project's tslab with the course's preload. */
+export function kernelSpec(node = process.execPath): object {
   return {
-    argv: [node, tslab, "kernel", "--config-path", "{connection_file}"],
+    argv: [node, ...tslabKernelArgs(TSLAB_DIR), "--config-path", "{connection_file}"],
     display_name: "TypeScript (reti)",
     language: "typescript",
     env: TSLAB_WATCH_ENV,

@@ -7,7 +7,16 @@ import { jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
 describe("npm run lab: kernel registration", () => {
   it("the kernelspec runs the project's own tslab with this node, named for the course", () => {
     const spec = kernelSpec() as { argv: string[]; display_name: string; language: string };
-    expect(spec.argv).toEqual([process.execPath, resolve(__dirname, "..", "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
+    const modules = resolve(__dirname, "..", "node_modules");
+    expect(spec.argv).toEqual([
+      process.execPath,
+      "-r",
+      join(modules, "reti", "dist", "kernel-preload.js"),
+      join(modules, "tslab", "bin", "tslab"),
+      "kernel",
+      "--config-path",
+      "{connection_file}",
+    ]);
     expect(spec.display_name).toBe("TypeScript (reti)");
     expect(spec.language).toBe("typescript");
   });

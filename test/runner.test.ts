@@ -188,6 +188,18 @@ describe("executeNotebook", () => {
     expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
   });
 
+  it("keeps a kernel alive through a cell that prints thousands of lines (queued ZeroMQ sends)", async () => {
+    const r = await executeNotebook(
+      notebook(["for (let i = 0; i < 3000; i++) console.log(`line ${i}`);", 'console.log("after");']),
+      { cellTimeoutMs: 60_000 },
+    );
+    expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok"]);
+    const lines = sourceText((code(r, 0).outputs[0] as { text: string | string[] }).text).split("\n");
+    expect(lines[0]).toBe("line 0");
+    expect(lines[2999]).toBe("line 2999");
+    expect(text(code(r, 1).outputs[0])).toBe("after\n");
+  });
+
   it("refuses a notebook whose kernel is not TypeScript", async () => {
     const file = path.join(fixtures, "python-kernel.ipynb");
     await expect(executeNotebook(await readNotebook(file), { path: file })).rejects.toThrow(

@@ -28,6 +28,16 @@ import * as zmq from "zeromq";
  * tslab's watch compiler throws "Unexpected pending rebuildTimer" and the kernel dies when watched .d.ts
  * files change or merely gain a hard link (a lib rebuild, the grader's sandbox copy) during a run.
  */
+/**
+ * The node arguments that run tslab's kernel with the course's preload (lib/src/kernel-preload.ts, which
+ * queues ZeroMQ sends so a cell printing thousands of lines does not hang the kernel). `tslabDir` is a
+ * node_modules/tslab folder; the preload is the reti package beside it.
+ */
+export function tslabKernelArgs(tslabDir: string): string[] {
+  const preload = path.join(path.dirname(tslabDir), "reti", "dist", "kernel-preload.js");
+  return ["-r", preload, path.join(tslabDir, "bin", "tslab"), "kernel"];
+}
+
 export const TSLAB_WATCH_ENV = {
   TSC_WATCHFILE: "DynamicPriorityPolling",
   TSC_WATCHDIRECTORY: "DynamicPriorityPolling",
@@ -191,7 +201,7 @@ export class Kernel {
   private readonly session = randomUUID();
   private readonly shell = new zmq.Dealer();
   private readonly control = new zmq.Dealer();
-  private readonly iopub = new zmq.Subscriber();
+  private readonly iopub = new zmq.Subscriber({ receiveHighWaterMark: 0 }); // no limit: never drop output
   private readonly heartbeat = new zmq.Request();
   private readonly pending = new Map<string, Pending>();
   private stderrTail = "";
@@ -229,23 +239,25 @@ export class Kernel {
   /** Spawns `tslab kernel` with a fresh connection file and waits until it answers on shell and iopub. */
   static async start(options: KernelOptions = {}): Promise<Kernel> {
     const tslabDir = options.tslabDir ?? path.join(projectRoot, "node_modules", "tslab");
-    const tslabBin = path.join(tslabDir, "bin", "tslab");
-    try {
-      await fs.access(tslabBin);
-    } catch {
-      throw new KernelStartError(`tslab not found at ${tslabBin}: run \`npm ci\` in ${projectRoot}`);
+    const command = tslabKernelArgs(tslabDir);
+    for (const file of [command[1]!, command[2]!]) {
+      try {
+        await fs.access(file);
+      } catch {
+        throw new KernelStartError(`${file} not found: run \`npm ci\` (it installs tslab and builds the reti lib) in ${projectRoot}`);
+      }
     }
     // A port taken between freePorts() and the kernel's bind makes tslab hang silently: retry with new ports.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await Kernel.startOnce(tslabBin, options);
+        return await Kernel.startOnce(command, options);
       } catch (err) {
         if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
       }
     }
   }
 
-  private static async startOnce(tslabBin: string, options: KernelOptions): Promise<Kernel> {
+  private static async startOnce(command: string[], options: KernelOptions): Promise<Kernel> {
     const [shell, iopub, control, stdin, hb] = await freePorts(5);
     const conn: ConnectionInfo = {
       transport: "tcp",
@@ -268,7 +280,7 @@ export class Kernel {
       ...(options.nodeArgs ?? []),
     ];
     const started = Date.now();
-    const child = spawn(process.execPath, [...nodeArgs, tslabBin, "kernel", "--config-path", connFile], {
+    const child = spawn(process.execPath, [...nodeArgs, ...command, "--config-path", connFile], {
       cwd: options.cwd ?? process.cwd(),
       env,
       stdio: ["ignore", "pipe", "pipe"],
