@@ -5,16 +5,13 @@
  * least one figure per notebook is compared; if that prefix shows no named figure, the whole
  * notebook runs. The two runs of a notebook go in parallel (one kernel per core).
  */
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readNotebook, sourceText, type Notebook } from "../scripts/lib/nbformat";
 import { findFigures } from "../scripts/lib/figures";
-import { executeNotebook, failureReport, libBuildProblem } from "../scripts/lib/runner";
+import { executeNotebook, failureReport } from "../scripts/lib/runner";
+import { buildLibIfStale, notebooks, root } from "./support/course";
 
-const root = path.resolve(__dirname, "..");
-const notebooks = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
 
 /** The notebook up to the first code cell that names a figure, or null when no cell does. */
 function upToFirstNamedFigure(nb: Notebook): Notebook | null {
@@ -29,12 +26,7 @@ async function figureSpecs(nb: Notebook, file: string): Promise<Map<string, stri
   return new Map(findFigures(run.notebook).figures.map((f) => [f.name, JSON.stringify(f.spec)]));
 }
 
-beforeAll(async () => {
-  const problem = await libBuildProblem(root);
-  if (!problem) return;
-  const build = spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`${problem}; building it failed:\n${build.stdout}${build.stderr}`);
-}, 300_000);
+beforeAll(buildLibIfStale, 300_000);
 
 describe("figures are the same bytes on every run (quick mode, two runs per notebook)", () => {
   it.each(notebooks)("%s", async (name) => {

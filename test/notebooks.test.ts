@@ -5,15 +5,12 @@
  * lib/dist): when that build is missing or older than lib/src, the setup runs `npm run build` first.
  * NOTEBOOK_JOBS (default 2) notebooks run at a time.
  */
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, it } from "vitest";
 import { readNotebook, writeNotebook } from "../scripts/lib/nbformat";
-import { executeNotebook, failureReport, libBuildProblem } from "../scripts/lib/runner";
+import { executeNotebook, failureReport } from "../scripts/lib/runner";
+import { buildLibIfStale, notebooks, root } from "./support/course";
 
-const root = path.resolve(__dirname, "..");
-const notebooks = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
 const jobs = Number(process.env.NOTEBOOK_JOBS ?? 2);
 
 /** Runs at most `jobs` notebooks at once (vitest starts the concurrent tests together). */
@@ -30,12 +27,7 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-beforeAll(async () => {
-  const problem = await libBuildProblem(root);
-  if (!problem) return;
-  const build = spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`${problem}; building it failed:\n${build.stdout}${build.stderr}`);
-}, 300_000);
+beforeAll(buildLibIfStale, 300_000);
 
 describe.concurrent("notebooks in quick mode", () => {
   it.each(notebooks)("%s", async (name) => {

@@ -7,11 +7,13 @@
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { releaseNotebook, validateNotebook } from "../scripts/release";
+import { buildLibIfStale, root } from "./support/course";
 
-const root = path.resolve(__dirname, "..");
 const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "05_cnn"];
+
+beforeAll(buildLibIfStale, 300_000);
 
 describe("course exercises: release and validate", () => {
   for (const name of COURSE) {
