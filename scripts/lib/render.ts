@@ -141,10 +141,21 @@ export class Renderer {
           return state / 4294967296;
         };
         const Plotly = (window as unknown as { Plotly: { toImage(fig: unknown, opts: unknown): Promise<string> } }).Plotly;
-        return Plotly.toImage(
+        const url = await Plotly.toImage(
           { data: spec.data, layout: { ...spec.layout, width: options.width, height: options.height }, config: spec.config ?? {} },
           { format: options.format, width: options.width, height: options.height, scale: options.scale ?? 1 },
         );
+        if (options.format !== "svg") return url;
+        // plotly sets some attributes in an order that varies from draw to draw (the legend's background):
+        // write every element's attributes in sorted order so the same figure is the same bytes.
+        const comma = url.indexOf(",");
+        const doc = new DOMParser().parseFromString(decodeURIComponent(url.slice(comma + 1)), "image/svg+xml");
+        for (const el of Array.from(doc.getElementsByTagName("*"))) {
+          const attrs = Array.from(el.attributes).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+          for (const a of attrs) el.removeAttributeNode(a);
+          for (const a of attrs) el.setAttributeNodeNS(a);
+        }
+        return `${url.slice(0, comma)},${encodeURIComponent(new XMLSerializer().serializeToString(doc))}`;
       },
       { spec, options },
     );
