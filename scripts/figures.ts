@@ -10,7 +10,17 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { escapeHtml } from "../lib/src/display";
-import { applyPreset, executedNotebooks, expandNotebooks, findFigures, notebookTitle, PRESETS } from "./lib/figures";
+import {
+  applyPreset,
+  executedNotebooks,
+  expandNotebooks,
+  findFigures,
+  notebookTitle,
+  PRESETS,
+  SELECTION_OPTIONS,
+  selectionCli,
+  type SelectionCli,
+} from "./lib/figures";
 import { ChromiumMissingError, Renderer } from "./lib/render";
 
 const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
@@ -29,48 +39,23 @@ Exit status 0 only if every notebook ran and every figure was written.`;
 
 type Format = "svg" | "png";
 
-interface Cli {
-  patterns: string[];
+interface Cli extends SelectionCli {
   formats: Format[];
   preset: keyof typeof PRESETS;
-  quick: boolean;
-  rerun: boolean;
-  jobs: number;
-  out: string;
 }
-
-class UsageError extends Error {}
 
 function parseCli(argv: string[]): Cli | "help" {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      preset: { type: "string" },
-      quick: { type: "boolean" },
-      rerun: { type: "boolean" },
-      jobs: { type: "string" },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...SELECTION_OPTIONS, format: { type: "string" }, preset: { type: "string" } },
   });
   if (values.help) return "help";
   const formats = (values.format ?? "svg,png").split(",").map((f) => f.trim().toLowerCase());
-  for (const f of formats) if (f !== "svg" && f !== "png") throw new UsageError(`--format: unknown format "${f}" (use svg, png or svg,png)`);
+  for (const f of formats) if (f !== "svg" && f !== "png") throw new Error(`--format: unknown format "${f}" (use svg, png or svg,png)`);
   const preset = values.preset ?? "slide";
-  if (preset !== "slide" && preset !== "paper") throw new UsageError(`--preset: unknown preset "${preset}" (use slide or paper)`);
-  const jobs = Number(values.jobs ?? 2);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs needs a positive integer, got ${JSON.stringify(values.jobs)}`);
-  return {
-    patterns: positionals.length > 0 ? positionals : ["notebooks/*.ipynb"],
-    formats: [...new Set(formats)] as Format[],
-    preset,
-    quick: values.quick ?? false,
-    rerun: values.rerun ?? false,
-    jobs,
-    out: values.out ?? path.join("build", "figures"),
-  };
+  if (preset !== "slide" && preset !== "paper") throw new Error(`--preset: unknown preset "${preset}" (use slide or paper)`);
+  return { ...selectionCli(values, positionals, path.join("build", "figures")), formats: [...new Set(formats)] as Format[], preset };
 }
 
 /** What was exported from one notebook: `<out>/<notebook>/figures.json`, which the gallery reads. */

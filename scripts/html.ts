@@ -13,7 +13,17 @@ import markdownItKatex from "@vscode/markdown-it-katex";
 import MarkdownIt from "markdown-it";
 import { escapeHtml, plotlyScript } from "../lib/src/display";
 import { sourceText, type Cell, type Notebook, type Output } from "./lib/nbformat";
-import { executedNotebooks, expandNotebooks, figureName, notebookTitle, plotlySpec, type Executed } from "./lib/figures";
+import {
+  executedNotebooks,
+  expandNotebooks,
+  figureName,
+  notebookTitle,
+  plotlySpec,
+  SELECTION_OPTIONS,
+  selectionCli,
+  type Executed,
+  type SelectionCli,
+} from "./lib/figures";
 import { plotlyJsPath } from "./lib/render";
 
 const USAGE = `usage: npm run html -- [notebooks or globs] [options]
@@ -202,40 +212,14 @@ async function indexHtml(out: string): Promise<string> {
   return page("Course notebooks", body, "");
 }
 
-interface Cli {
-  patterns: string[];
-  quick: boolean;
-  rerun: boolean;
-  jobs: number;
-  out: string;
-}
-
-function parseCli(argv: string[]): Cli | "help" {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      quick: { type: "boolean" },
-      rerun: { type: "boolean" },
-      jobs: { type: "string" },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+function parseCli(argv: string[]): SelectionCli | "help" {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: SELECTION_OPTIONS });
   if (values.help) return "help";
-  const jobs = Number(values.jobs ?? 2);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs needs a positive integer, got ${JSON.stringify(values.jobs)}`);
-  return {
-    patterns: positionals.length > 0 ? positionals : ["notebooks/*.ipynb"],
-    quick: values.quick ?? false,
-    rerun: values.rerun ?? false,
-    jobs,
-    out: values.out ?? path.join("build", "html"),
-  };
+  return selectionCli(values, positionals, path.join("build", "html"));
 }
 
 async function main(argv: string[]): Promise<number> {
-  let cli: Cli | "help";
+  let cli: SelectionCli | "help";
   try {
     cli = parseCli(argv);
   } catch (err) {

@@ -253,6 +253,41 @@ export async function withStaticImages(nb: Notebook, renderer?: Renderer): Promi
 // ---------------------------------------------------------------------------------------------
 // Executed notebooks
 
+/** How `figures` and `html` choose and run notebooks: their shared command-line options, parsed. */
+export interface SelectionCli {
+  patterns: string[];
+  quick: boolean;
+  rerun: boolean;
+  jobs: number;
+  out: string;
+}
+
+/** The `parseArgs` options behind SelectionCli (plus --help), for a command to extend with its own. */
+export const SELECTION_OPTIONS = {
+  quick: { type: "boolean" },
+  rerun: { type: "boolean" },
+  jobs: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** SelectionCli from parsed SELECTION_OPTIONS values; throws a usage message for a bad --jobs. */
+export function selectionCli(
+  values: { quick?: boolean; rerun?: boolean; jobs?: string; out?: string },
+  positionals: string[],
+  defaultOut: string,
+): SelectionCli {
+  const jobs = Number(values.jobs ?? 2);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs needs a positive integer, got ${JSON.stringify(values.jobs)}`);
+  return {
+    patterns: positionals.length > 0 ? positionals : ["notebooks/*.ipynb"],
+    quick: values.quick ?? false,
+    rerun: values.rerun ?? false,
+    jobs,
+    out: values.out ?? defaultOut,
+  };
+}
+
 /**
  * The notebooks named by paths and globs (`*` and `?` in the file name, e.g. `notebooks/0*.ipynb`),
  * sorted within each pattern, without repeats; `unmatched` lists the patterns that matched nothing.
