@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { lenet5 } from "../lib/src/architectures";
-import { seed } from "../lib/src/random";
-import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tf";
+import { lenet5 } from "../lib/src/tfjs/architectures";
+import { seed } from "../lib/src/core/random";
+import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

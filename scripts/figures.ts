@@ -9,7 +9,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { escapeHtml } from "../lib/src/display";
+import { escapeHtml } from "../lib/src/display/display";
 import {
   applyPreset,
   executedNotebooks,

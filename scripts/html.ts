@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import markdownItKatex from "@vscode/markdown-it-katex";
 import MarkdownIt from "markdown-it";
-import { escapeHtml, plotlyScript } from "../lib/src/display";
+import { escapeHtml, plotlyScript } from "../lib/src/display/display";
 import { sourceText, type Cell, type Notebook, type Output } from "./lib/nbformat";
 import {
   executedNotebooks,
@@ -82,7 +82,7 @@ function outputHtml(output: Output, id: string): string {
         );
       }
       if (typeof data["text/html"] === "string" || Array.isArray(data["text/html"])) {
-        // plotly.js embedded by the kernel session (lib/src/display.ts): the page loads its own copy.
+        // plotly.js embedded by the kernel session (lib/src/display/display.ts): the page loads its own copy.
         const html = multiline(data["text/html"]).split(plotlyLibraryHtml()).join("");
         return html.trim() === "" ? "" : `<div class="html">${html}</div>`;
       }
@@ -99,7 +99,7 @@ function outputHtml(output: Output, id: string): string {
 }
 
 let plotlyHtml: string | undefined;
-/** The inline plotly.js that lib/src/display.ts puts in a session's first figure output. */
+/** The inline plotly.js that lib/src/display/display.ts puts in a session's first figure output. */
 function plotlyLibraryHtml(): string {
   plotlyHtml ??= plotlyScript();
   return plotlyHtml;

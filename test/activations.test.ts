@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activate, activation, elu, leakyRelu, relu, sigmoid, softmax, softmaxJacobian, step, tanh, type Activation } from "../lib/src/activations";
+import { activate, activation, elu, leakyRelu, relu, sigmoid, softmax, softmaxJacobian, step, tanh, type Activation } from "../lib/src/scratch/activations";
 
 const points = [-3.7, -1.2, -0.3, 0.4, 0.9, 2.5, 6];
 const h = 1e-5;

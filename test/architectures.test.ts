@@ -15,9 +15,9 @@ import {
   resNet,
   residualBlock,
   vgg,
-} from "../lib/src/architectures";
-import { seed } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
+} from "../lib/src/tfjs/architectures";
+import { seed } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {
   await initBackend("wasm");

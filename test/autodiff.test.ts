@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Value, graphFigure, graphNodes, topologicalOrder, value } from "../lib/src/autodiff";
-import { relativeError } from "../lib/src/backprop";
-import { initBackend, tf } from "../lib/src/tf";
+import { Value, graphNodes, topologicalOrder, value } from "../lib/src/scratch/autodiff";
+import { graphFigure } from "../lib/src/display/graph";
+import { relativeError } from "../lib/src/scratch/backprop";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {
   await initBackend("cpu");
@@ -105,14 +106,14 @@ describe("scalar autodiff", () => {
     const last = nodes.at(-1)!;
     expect(last).toMatchObject({ op: "+", data: -4, grad: 1, depth: 2 });
     expect(nodes.find((n) => n.label === "a")).toMatchObject({ grad: -2, depth: 0 }); // ∂d/∂a = b + 1
-    const fig = graphFigure(d, { name: "small-graph" });
+    const fig = graphFigure(graphNodes(d), { name: "small-graph" });
     expect(fig.name).toBe("small-graph");
     expect(fig.data).toHaveLength(1);
     expect((fig.layout["annotations"] as unknown[]).length).toBe(4); // one arrow per edge: a→e, b→e, e→d, a→d
     // A leaf is drawn just left of its first use: c only enters at depth 3, so it sits in column 2.
     const c = value(5, "c");
     const f = d.mul(c);
-    const xs = graphFigure(f).data[0]!["x"] as number[];
+    const xs = graphFigure(graphNodes(f)).data[0]!["x"] as number[];
     const column = (v: Value) => xs[topologicalOrder(f).indexOf(v)];
     expect([column(a), column(b), column(e), column(d), column(c), column(f)]).toEqual([0, 0, 1, 2, 2, 3]);
   });

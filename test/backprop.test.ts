@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ActivationName } from "../lib/src/activations";
+import type { ActivationName } from "../lib/src/scratch/activations";
 import {
   type LossName, denseBackward, denseForward, evaluate, flattenGrads, gradientCheck, lossAndGradients, lossOf, forward, numericalGradient, parameters,
   relativeError, trainMLP,
-} from "../lib/src/backprop";
-import { SGD } from "../lib/src/optim";
-import { Dense, MLP, toTfModel } from "../lib/src/mlp";
-import { Random } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
+} from "../lib/src/scratch/backprop";
+import { SGD } from "../lib/src/scratch/optim";
+import { Dense, MLP } from "../lib/src/scratch/mlp";
+import { toTfModel } from "../lib/src/tfjs/bridge";
+import { Random } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {
   await initBackend("cpu");

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, tf } from "../lib/src/tf";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 

@@ -1,30 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  LAPLACIAN,
-  SOBEL_X,
-  SOBEL_Y,
-  avgPool2d,
-  avgPool2dBackward,
-  conv2d,
-  conv2dChannels,
-  conv2dIm2col,
-  im2col,
-  kernelsToTensor,
-  maxPool2d,
-  maxPool2dBackward,
-  outputSize,
-  pad2d,
-  shift2d,
-  shiftedCopies,
-  tensorToVolume,
-  testPattern,
-  volumeToTensor,
-  type FeatureMap,
-  type Volume,
-} from "../lib/src/conv";
-import { Dataset } from "../lib/src/data";
-import { Random } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
+import { LAPLACIAN, SOBEL_X, SOBEL_Y, avgPool2d, avgPool2dBackward, conv2d, conv2dChannels, conv2dIm2col, im2col, maxPool2d, maxPool2dBackward, outputSize, pad2d, shift2d, shiftedCopies, testPattern, type FeatureMap, type Volume } from "../lib/src/scratch/conv";
+import { kernelsToTensor, tensorToVolume, volumeToTensor } from "../lib/src/tfjs/bridge";
+import { Dataset } from "../lib/src/data/dataset";
+import { Random } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 const rand = new Random(5);
 const randomMap = (h: number, w: number): FeatureMap => Array.from({ length: h }, () => Array.from({ length: w }, () => Math.round(rand.uniform(-2, 2) * 8) / 8));

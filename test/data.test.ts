@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dataset, Scaler, argmax, batchIndices, batches, classCounts, kFold, oneHot, split, toTensors } from "../lib/src/data";
-import { Random } from "../lib/src/random";
-import { initBackend } from "../lib/src/tf";
+import { Dataset, Scaler, batchIndices, batches, classCounts, kFold, oneHot, split } from "../lib/src/data/dataset";
+import { argmax } from "../lib/src/core/metrics";
+import { toTensors } from "../lib/src/tfjs/bridge";
+import { Random } from "../lib/src/core/random";
+import { initBackend } from "../lib/src/tfjs/backend";
 
 /** n rows whose single feature is the row index, so every row is recognisable after shuffling; labels i mod classes. */
 function indexed(n: number, classes = 3): Dataset<Int32Array> {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DATA_FILES, DataFileError, dataDir, loadFortunes, loadSentiment, loadTimeSeries, parseCsv, readDataFile } from "../lib/src/datasets";
+import { DATA_FILES, DataFileError, dataDir, loadFortunes, loadSentiment, loadTimeSeries, parseCsv, readDataFile } from "../lib/src/data/datasets";
 
 const temp = mkdtempSync(join(tmpdir(), "reti-data-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));

@@ -2,9 +2,10 @@ import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import * as pl from "nodejs-polars";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { describeFigure, figureBundle, figureHtml, inKernel, show, type DisplayBundle } from "../lib/src/display";
-import { lineChart } from "../lib/src/plot";
-import { encodePng, imagePng } from "../lib/src/png";
+import { describeFigure, figureBundle, figureHtml, show } from "../lib/src/display/display";
+import { inKernel, type DisplayBundle } from "../lib/src/runtime/tslab";
+import { lineChart } from "../lib/src/display/plot";
+import { encodePng, imagePng } from "../lib/src/display/png";
 
 const req = createRequire(__filename);
 /** tslab's internal module that holds the kernel's display writer (what display.ts relies on). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { centre, covariance, hebbAssociate, hebbUpdate, leadingEigenvector, ojaUpdate, trainHebbian } from "../lib/src/hebb";
-import { Random } from "../lib/src/random";
+import { centre, covariance, hebbAssociate, hebbUpdate, leadingEigenvector, ojaUpdate, trainHebbian } from "../lib/src/scratch/hebb";
+import { Random } from "../lib/src/core/random";
 
 /** Correlated 3-D Gaussian data x = A·n with n ~ N(0, I). */
 function correlated(n: number, random: Random): number[][] {

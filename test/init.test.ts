@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { activationStats, initLayer, initMLP, layerGradientNorms, weightVariance } from "../lib/src/init";
-import { Dense } from "../lib/src/mlp";
-import { Random } from "../lib/src/random";
-import { constantLR, cosineDecay, exponentialDecay, stepDecay } from "../lib/src/schedules";
+import { activationStats, initLayer, initMLP, layerGradientNorms, weightVariance } from "../lib/src/scratch/init";
+import { Dense } from "../lib/src/scratch/mlp";
+import { Random } from "../lib/src/core/random";
+import { constantLR, cosineDecay, exponentialDecay, stepDecay } from "../lib/src/scratch/schedules";
 
 function variance(a: Float64Array): number {
   const m = a.reduce((s, v) => s + v, 0) / a.length;

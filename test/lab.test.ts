@@ -11,7 +11,7 @@ describe("npm run lab: kernel registration", () => {
     expect(spec.argv).toEqual([
       process.execPath,
       "-r",
-      join(modules, "reti", "dist", "kernel-preload.js"),
+      join(modules, "reti", "dist", "runtime", "kernel-preload.js"),
       join(modules, "tslab", "bin", "tslab"),
       "kernel",
       "--config-path",

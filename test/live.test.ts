@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DisplayBundle } from "../lib/src/display";
-import { LiveTraining } from "../lib/src/live";
+import type { DisplayBundle } from "../lib/src/runtime/tslab";
+import { LiveTraining } from "../lib/src/display/live";
 
 const jupyter = createRequire(__filename)("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
 const EMBEDDED = Symbol.for("reti.display.plotlyEmbedded");

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { relativeError } from "../lib/src/backprop";
+import { relativeError } from "../lib/src/scratch/backprop";
 import {
   bce, bceGrad, crossEntropy, crossEntropyGradProbs, mse, mseGrad, softmaxBackward, softmaxCrossEntropyGrad, softmaxRows,
-} from "../lib/src/losses";
-import { initBackend, tf } from "../lib/src/tf";
+} from "../lib/src/scratch/losses";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {
   await initBackend("cpu");

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { composeLinear, countParams, staircaseNetwork, Dense, fromTfModel, MLP, toTfModel } from "../lib/src/mlp";
-import { Random } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
+import { composeLinear, countParams, staircaseNetwork, Dense, MLP } from "../lib/src/scratch/mlp";
+import { fromTfModel, toTfModel } from "../lib/src/tfjs/bridge";
+import { Random } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 /** The lecture's toy sigmoid network (000, weights in the lectures' README). */
 const toy = () =>

@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classCounts } from "../lib/src/data";
-import { MNIST_COUNTS, MnistError, loadMnist, mnistTensors } from "../lib/src/mnist";
-import { initBackend } from "../lib/src/tf";
+import { classCounts } from "../lib/src/data/dataset";
+import { MNIST_COUNTS, MnistError, loadMnist } from "../lib/src/data/mnist";
+import { mnistTensors } from "../lib/src/tfjs/bridge";
+import { initBackend } from "../lib/src/tfjs/backend";
 
 const realDigits = join(dirname(require.resolve("mnist/package.json")), "src", "digits");
 const temp = mkdtempSync(join(tmpdir(), "reti-mnist-"));

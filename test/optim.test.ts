@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   AdaGrad, Adam, Momentum, MomentumEMA, Nesterov, RMSProp, SGD, descend, illConditionedQuadratic, rosenbrock, saddle, wellsAndPlateau,
   type Optimizer, type Surface2D,
-} from "../lib/src/optim";
-import { Random } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
+} from "../lib/src/scratch/optim";
+import { Random } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {
   await initBackend("cpu");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { andUnit, dataRadius, margin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/perceptron";
-import { Random } from "../lib/src/random";
-import { linearlySeparable } from "../lib/src/toy";
+import { andUnit, dataRadius, margin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/scratch/perceptron";
+import { Random } from "../lib/src/core/random";
+import { linearlySeparable } from "../lib/src/data/toy";
 
 const inputs = [
   [0, 0],

@@ -1,25 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { imagePng } from "../lib/src/png";
-import {
-  COLORS,
-  DIVERGING_SCALE,
-  barChart,
-  confusionCounts,
-  confusionMatrix,
-  contourPlot,
-  decisionRegions,
-  evaluateGrid,
-  heatmap,
-  histogram,
-  imageGrid,
-  learningCurves,
-  lineChart,
-  linspace,
-  lossSurface,
-  scatterClasses,
-  subplots,
-  type Figure,
-} from "../lib/src/plot";
+import { imagePng } from "../lib/src/display/png";
+import { COLORS, DIVERGING_SCALE, barChart, confusionMatrix, contourPlot, decisionRegions, heatmap, histogram, imageGrid, learningCurves, lineChart, lossSurface, scatterClasses, subplots, type Figure } from "../lib/src/display/plot";
+import { confusionCounts } from "../lib/src/core/metrics";
+import { evaluateGrid, linspace } from "../lib/src/core/grid";
 
 const history = { loss: [1, 0.5, 0.25], val_loss: [1.2, 0.7, 0.5], acc: [0.5, 0.75, 0.9], val_acc: [0.4, 0.6, 0.8] };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random, nextSeed, rng, seed } from "../lib/src/random";
+import { Random, nextSeed, rng, seed } from "../lib/src/core/random";
 
 /** PCG32 written the textbook way with BigInt: an oracle for the 32-bit-halves implementation. */
 function pcg32Reference(initstate: bigint, initseq: bigint, n: number): number[] {

@@ -8,7 +8,7 @@ vi.mock("@tensorflow/tfjs-node", () => {
 
 describe("initBackend with a broken tfjs-node", () => {
   it("falls back to wasm with a warning, and names the failure when tensorflow is forced", async () => {
-    const { initBackend } = await import("../lib/src/tf");
+    const { initBackend } = await import("../lib/src/tfjs/backend");
     delete process.env.RETI_BACKEND;
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {

@@ -11,7 +11,7 @@ vi.mock("@tensorflow/tfjs-node", async () => {
 
 describe("initBackend with tfjs-node installed", () => {
   it("prefers the tensorflow backend", async () => {
-    const { initBackend, backendName, tf } = await import("../lib/src/tf");
+    const { initBackend, backendName, tf } = await import("../lib/src/tfjs/backend");
     delete process.env.RETI_BACKEND;
     expect(await initBackend()).toBe("tensorflow");
     expect(backendName()).toBe("tensorflow");

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BACKENDS, backendName, initBackend, tf } from "../lib/src/tf";
+import { BACKENDS, backendName, initBackend, tf } from "../lib/src/tfjs/backend";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -75,7 +75,7 @@ describe("initBackend", () => {
 describe("backendName", () => {
   it("throws before initBackend in a fresh process", () => {
     const out = runFresh(
-      `import { backendName } from "./lib/src/tf"; try { backendName(); } catch (e) { console.log("threw:", (e as Error).message); }`,
+      `import { backendName } from "./lib/src/tfjs/backend"; try { backendName(); } catch (e) { console.log("threw:", (e as Error).message); }`,
     );
     expect(out).toContain("threw: no TensorFlow.js backend yet: call `await initBackend()` first");
   });
@@ -93,7 +93,7 @@ describe("the Node.js banner", () => {
 
   it("is not printed through reti, on cpu or wasm", () => {
     for (const backend of ["cpu", "wasm"]) {
-      const out = runFresh(snippet(`import { tf, initBackend } from "./lib/src/tf";`, `await initBackend("${backend}")`));
+      const out = runFresh(snippet(`import { tf, initBackend } from "./lib/src/tfjs/backend";`, `await initBackend("${backend}")`));
       expect(out.trim()).toBe("sum 6");
     }
   });

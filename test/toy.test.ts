@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { classCounts } from "../lib/src/data";
-import { dataRadius, margin, ThresholdUnit, trainPerceptron, novikoffBound } from "../lib/src/perceptron";
-import { Random, seed } from "../lib/src/random";
-import { blobs, circles, linearlySeparable, moons, noisyFunction, spirals, xor, xorCloud } from "../lib/src/toy";
+import { classCounts } from "../lib/src/data/dataset";
+import { dataRadius, margin, ThresholdUnit, trainPerceptron, novikoffBound } from "../lib/src/scratch/perceptron";
+import { Random, seed } from "../lib/src/core/random";
+import { blobs, circles, linearlySeparable, moons, noisyFunction, spirals, xor, xorCloud } from "../lib/src/data/toy";
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 

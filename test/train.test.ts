@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { nextSeed, seed } from "../lib/src/random";
-import { initBackend, tf } from "../lib/src/tf";
-import { evaluateClassifier, fit, modelGrid } from "../lib/src/train";
+import { nextSeed, seed } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
+import { evaluateClassifier, fit, modelGrid } from "../lib/src/tfjs/train";
 
 beforeAll(async () => {
   await initBackend("cpu");

@@ -1,28 +1,36 @@
 /**
- * reti: the course's shared typed library (Italian "reti" = networks).
+ * reti: the course's shared typed library (Italian "reti" = networks), in layers (docs/architecture.md):
+ * core (checks, randomness, small maths), scratch (the lectures' maths on plain arrays), data,
+ * tfjs (backend, kernels, models, training, the bridge to scratch), display, runtime (tslab internals).
  * Import it by name from any notebook: `import { show, seed } from "reti"`.
  */
-export * from "./check";
-export * from "./random";
-export * from "./activations";
-export * from "./perceptron";
-export * from "./hebb";
-export * from "./data";
-export * from "./tf";
-export * from "./mlp";
-export * from "./toy";
-export * from "./plot";
-export * from "./png";
-export * from "./display";
-export * from "./live";
-export * from "./train";
-export * from "./autodiff";
-export * from "./losses";
-export * from "./backprop";
-export * from "./optim";
-export * from "./schedules";
-export * from "./init";
-export * from "./mnist";
-export * from "./architectures";
-export * from "./datasets";
-export * from "./conv";
+export * from "./core/check";
+export * from "./core/random";
+export * from "./core/grid";
+export * from "./core/metrics";
+export * from "./core/graph";
+export * from "./scratch/activations";
+export * from "./scratch/perceptron";
+export * from "./scratch/hebb";
+export * from "./scratch/mlp";
+export * from "./scratch/autodiff";
+export * from "./scratch/losses";
+export * from "./scratch/backprop";
+export * from "./scratch/optim";
+export * from "./scratch/schedules";
+export * from "./scratch/init";
+export * from "./scratch/conv";
+export * from "./data/dataset";
+export * from "./data/toy";
+export * from "./data/mnist";
+export * from "./data/datasets";
+export * from "./tfjs/backend";
+export * from "./tfjs/bridge";
+export * from "./tfjs/architectures";
+export * from "./tfjs/train";
+export * from "./display/plot";
+export * from "./display/graph";
+export * from "./display/png";
+export * from "./display/display";
+export * from "./display/live";
+export { inKernel, displayBundle, type DisplayBundle } from "./runtime/tslab";

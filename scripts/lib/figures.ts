@@ -5,11 +5,11 @@
  *
  * A named figure is a display_data (or execute_result) output whose bundle holds the plotly JSON
  * (`application/vnd.plotly.v1+json`) and whose metadata carries `{"reti": {"figure": "<name>"}}`,
- * as lib/src/display.ts writes it for `show(figure)` with a `name`.
+ * as lib/src/display/display.ts writes it for `show(figure)` with a `name`.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { COLORS, FONT_FAMILY } from "../../lib/src/plot";
+import { COLORS, FONT_FAMILY } from "../../lib/src/display/plot";
 import { readNotebook, sourceText, writeNotebook, type Notebook, type Output } from "./nbformat";
 import { sharedRenderer, type Renderer } from "./render";
 import { executeNotebook, failureReport, libBuildProblem, prepareNotebook, type ParamValue } from "./runner";
@@ -211,7 +211,7 @@ const STATIC_SCALE = 1.5;
 const FIGURE_DIV = /(<div id="[^"]*" class="reti-figure"[^>]*>)([^<]*)(<\/div>)/;
 
 /**
- * The figure HTML of lib/src/display.ts with `png` (base64) in place of its text fallback, so the
+ * The figure HTML of lib/src/display/display.ts with `png` (base64) in place of its text fallback, so the
  * picture shows where the drawing script does not run (the script clears it before drawing).
  * Unchanged when the HTML holds no figure element.
  */

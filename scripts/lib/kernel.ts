@@ -29,12 +29,12 @@ import * as zmq from "zeromq";
  * files change or merely gain a hard link (a lib rebuild, the grader's sandbox copy) during a run.
  */
 /**
- * The node arguments that run tslab's kernel with the course's preload (lib/src/kernel-preload.ts, which
+ * The node arguments that run tslab's kernel with the course's preload (lib/src/runtime/kernel-preload.ts, which
  * queues ZeroMQ sends so a cell printing thousands of lines does not hang the kernel). `tslabDir` is a
  * node_modules/tslab folder; the preload is the reti package beside it.
  */
 export function tslabKernelArgs(tslabDir: string): string[] {
-  const preload = path.join(path.dirname(tslabDir), "reti", "dist", "kernel-preload.js");
+  const preload = path.join(path.dirname(tslabDir), "reti", "dist", "runtime", "kernel-preload.js");
   return ["-r", preload, path.join(tslabDir, "bin", "tslab"), "kernel"];
 }
 

@@ -6,6 +6,7 @@
  * Serves every lecture.
  */
 
+import { type Extent, type GridFunction, evaluateGrid } from "../core/grid";
 import { imagePng } from "./png";
 
 /** One plotly trace (minimal hand-written type: plotly accepts many more keys). Lecture: all (plots). */
@@ -323,15 +324,6 @@ export function scatterClasses(dataset: LabelledPoints | PlaneDataset, options: 
   );
 }
 
-/** A rectangle of the plane: [min, max] along x1 and along x2. Lecture: decision regions and loss surfaces (000, 001). */
-export interface Extent {
-  x: [number, number];
-  y: [number, number];
-}
-
-/** Evaluates a model on a batch of 2-D points (rows [x1, x2]); returns one value per point. Lecture: decision regions (000, 001). */
-export type GridFunction = (points: number[][]) => ArrayLike<number>;
-
 /** Options of `decisionRegions`. Lecture: decision regions (000, 001). */
 export interface DecisionRegionOptions extends AxesOptions {
   /** Grid points per axis (default 100). */
@@ -348,12 +340,6 @@ export interface DecisionRegionOptions extends AxesOptions {
   classNames?: string[];
 }
 
-/** `n` evenly spaced values from `a` to `b` inclusive. Lecture: all (grids for plots). */
-export function linspace(a: number, b: number, n: number): number[] {
-  if (!(n >= 2) || !Number.isInteger(n)) throw new Error(`linspace: n must be an integer ≥ 2, got ${n}`);
-  return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
-}
-
 function boundingExtent(points: Matrix): Extent {
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (let i = 0; i < points.length; i++) {
@@ -363,23 +349,6 @@ function boundingExtent(points: Matrix): Extent {
   const mx = (x1 - x0 || 1) * 0.1;
   const my = (y1 - y0 || 1) * 0.1;
   return { x: [x0 - mx, x1 + mx], y: [y0 - my, y1 + my] };
-}
-
-/**
- * Evaluates `f` on a resolution × resolution grid; returns the axes and z[row = x2][col = x1].
- * Lecture: decision regions and loss surfaces (000, 001).
- */
-export function evaluateGrid(f: GridFunction, extent: Extent, resolution: number): { x: number[]; y: number[]; z: number[][] } {
-  const x = linspace(extent.x[0], extent.x[1], resolution);
-  const y = linspace(extent.y[0], extent.y[1], resolution);
-  const pts: number[][] = [];
-  for (const b of y) for (const a of x) pts.push([a, b]);
-  const values = f(pts);
-  if (values.length !== pts.length) {
-    throw new Error(`the grid function returned ${values.length} values for ${pts.length} points; return one value per point`);
-  }
-  const z = y.map((_, r) => x.map((_, c) => Number(values[r * resolution + c])));
-  return { x, y, z };
 }
 
 /** A lighter tint of a hex colour (for region backgrounds). */
@@ -805,22 +774,6 @@ export function histogram(series: BarSeries | BarSeries[], options: HistogramOpt
     }),
     options.name,
   );
-}
-
-/** Counts of (true class, predicted class) pairs: m[t][p]. Lecture: ANN principles (003), evaluation. */
-export function confusionCounts(trueLabels: Vector, predicted: Vector, classes: number): number[][] {
-  if (trueLabels.length !== predicted.length) {
-    throw new Error(`confusionCounts: ${trueLabels.length} true labels but ${predicted.length} predictions`);
-  }
-  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  for (let i = 0; i < trueLabels.length; i++) {
-    const [t, p] = [Number(trueLabels[i]), Number(predicted[i])];
-    if (!(t >= 0 && t < classes && p >= 0 && p < classes && Number.isInteger(t) && Number.isInteger(p))) {
-      throw new Error(`confusionCounts: pair ${i} is (${t}, ${p}); labels must be integers in [0, ${classes})`);
-    }
-    m[t]![p]!++;
-  }
-  return m;
 }
 
 /** Options of `confusionMatrix`. Lecture: evaluation of classifiers (003). */

@@ -5,8 +5,8 @@
  * fixes it) and returns rows in shuffled order with class labels 0, 1, … (Int32Array) or real targets.
  * Lecture: perceptron and MLP (001, 003), universal approximation and decision regions (000).
  */
-import { Dataset } from "./data";
-import { Random, rng } from "./random";
+import { Dataset } from "./dataset";
+import { Random, rng } from "../core/random";
 
 /** Options every toy generator takes. */
 export interface ToyOptions {

@@ -8,7 +8,7 @@
 import { type ActivationName, activation } from "./activations";
 import { type LossName, forward, lossAndGradients } from "./backprop";
 import { Dense, MLP } from "./mlp";
-import { type Random, rng } from "./random";
+import { type Random, rng } from "../core/random";
 
 /** The initialisation schemes, named after who proposed them. Lecture: 001, optimization (initialisation). */
 export type InitScheme = "pytorch" | "glorot" | "he";

@@ -5,9 +5,8 @@
  * with their backward passes, and the classic edge filters. Plain arrays in, plain arrays out, so each step can
  * be printed and checked against `tf.conv2d` / `tf.maxPool`. Lecture: CNN (000, 001, 003).
  */
-import { Dataset, type Labels } from "./data";
-import { rng, type Random } from "./random";
-import { tf } from "./tf";
+import { Dataset, type Labels } from "../data/dataset";
+import { rng, type Random } from "../core/random";
 
 /** One channel of an image or feature map: rows of pixel values (height × width). */
 export type FeatureMap = number[][];
@@ -32,7 +31,8 @@ function perAxis(value: PerAxis, what: string): [number, number] {
   return pair;
 }
 
-function shapeOf(x: ArrayLike<ArrayLike<number>>, what: string): [number, number] {
+/** The [rows, columns] of a 2-D array, with an error naming `what` when rows differ in length. Notebook 05 (lecture 001, CNN). */
+export function shapeOf(x: ArrayLike<ArrayLike<number>>, what: string): [number, number] {
   const rows = x.length;
   const cols = rows > 0 ? x[0]!.length : 0;
   if (rows === 0 || cols === 0) throw new Error(`${what} is empty: pass a non-empty 2-D array`);
@@ -342,29 +342,3 @@ export function testPattern(size = 96): FeatureMap {
   );
 }
 
-/** Builds the NHWC tensor [1, H, W, C] of a channels-first volume, for comparing with `tf.conv2d`. Lecture: CNN (001). */
-export function volumeToTensor(x: Volume): tf.Tensor4D {
-  const [h, w] = shapeOf(x[0]!, "channel 0");
-  const data = new Float32Array(h * w * x.length);
-  x.forEach((channel, c) => channel.forEach((row, i) => row.forEach((v, j) => (data[(i * w + j) * x.length + c] = v))));
-  return tf.tensor4d(data, [1, h, w, x.length]);
-}
-
-/** The channels-first volume of image `index` (default 0) of an NHWC tensor. Lecture: CNN (001). */
-export function tensorToVolume(t: tf.Tensor4D, index = 0): Volume {
-  const [n, h, w, c] = t.shape;
-  if (index < 0 || index >= n) throw new Error(`image ${index} does not exist: the tensor holds ${n}`);
-  const data = t.dataSync();
-  const base = index * h * w * c;
-  return Array.from({ length: c }, (_, k) => Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => data[base + (i * w + j) * c + k]!)));
-}
-
-/** Builds the HWIO filter tensor [kh, kw, C, K] that `tf.conv2d` takes from kernels given as `kernels[k][c]` slices. Lecture: CNN (001). */
-export function kernelsToTensor(kernels: Volume[]): tf.Tensor4D {
-  const K = kernels.length;
-  const C = kernels[0]!.length;
-  const [kh, kw] = shapeOf(kernels[0]![0]!, "kernel 0");
-  const data = new Float32Array(kh * kw * C * K);
-  kernels.forEach((kernel, k) => kernel.forEach((slice, c) => slice.forEach((row, a) => row.forEach((v, b) => (data[((a * kw + b) * C + c) * K + k] = v)))));
-  return tf.tensor4d(data, [kh, kw, C, K]);
-}

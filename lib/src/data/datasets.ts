@@ -38,8 +38,8 @@ export interface DataOptions {
 
 /** The course's `data/` folder: `$RETI_DATA_DIR` if set, else `data/` beside the lib package (works from any working directory). */
 export function dataDir(): string {
-  // This file runs as lib/src/datasets.ts (tests) or lib/dist/datasets.js (notebooks): data/ is two levels up.
-  return process.env.RETI_DATA_DIR ?? resolve(__dirname, "..", "..", "data");
+  // This file runs as lib/src/data/datasets.ts (tests) or lib/dist/data/datasets.js (notebooks): data/ is three levels up.
+  return process.env.RETI_DATA_DIR ?? resolve(__dirname, "..", "..", "..", "data");
 }
 
 /** The bytes of a shipped data file, after checking its SHA-256 against `DATA_FILES`. Lecture: all that use shipped data. */

@@ -4,8 +4,7 @@
  * Lecture: Deep Learning slides (000) — training, mini-batch GD, k-fold cross-validation; INFN ANN
  * principles (003) — train/validation/test and learning curves.
  */
-import { Random, rng } from "./random";
-import { tf } from "./tf";
+import { Random, rng } from "../core/random";
 
 /** Labels or targets: class indices (Int32Array, Uint8Array) or real targets (Float32Array). */
 export type Labels = Float32Array | Int32Array | Uint8Array;
@@ -378,41 +377,3 @@ export function oneHot(labels: ArrayLike<number>, classes?: number): Float32Arra
   return out;
 }
 
-/** The index of the largest value in each row of a row-major `rows × cols` array (first one on ties): one-hot or scores back to classes. */
-export function argmax(values: ArrayLike<number>, cols: number): Int32Array {
-  if (!Number.isInteger(cols) || cols < 1 || values.length % cols !== 0) {
-    throw new RangeError(`argmax: ${values.length} values are not whole rows of cols = ${cols}`);
-  }
-  const rows = values.length / cols;
-  const out = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (values[i * cols + j]! > values[i * cols + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
-}
-
-/** Options for `toTensors`. */
-export interface TensorOptions {
-  /** Shape of one example's features, e.g. [28, 28, 1] for images (default [cols]). */
-  xShape?: number[];
-  /** One-hot encode class labels into this many classes (y then has shape [rows, classes]). */
-  oneHot?: number;
-}
-
-/**
- * The dataset as TensorFlow.js tensors: x float32 [rows, ...xShape], y float32 [rows, yCols] (or
- * [rows, classes] with `oneHot`). The caller owns (and disposes) both. Lecture: all TensorFlow.js training.
- */
-export function toTensors(ds: Dataset, options: TensorOptions = {}): { x: tf.Tensor; y: tf.Tensor2D } {
-  const xShape = options.xShape ?? [ds.cols];
-  const size = xShape.reduce((a, b) => a * b, 1);
-  if (size !== ds.cols) throw new RangeError(`toTensors: xShape [${xShape}] holds ${size} values per example, the dataset has cols = ${ds.cols}`);
-  const x = tf.tensor(ds.x, [ds.rows, ...xShape], "float32");
-  const y =
-    options.oneHot !== undefined
-      ? tf.tensor2d(oneHot(ds.y, options.oneHot), [ds.rows, options.oneHot], "float32")
-      : tf.tensor2d(Float32Array.from(ds.y), [ds.rows, ds.yCols], "float32");
-  return { x, y };
-}

@@ -10,10 +10,11 @@
  */
 import { activate, activation } from "./activations";
 import { bce, crossEntropy, mse, mseGrad, rowsOf, softmaxBackward } from "./losses";
-import { argmax, batchIndices } from "./data";
+import { argmax } from "../core/metrics";
+import { batchIndices } from "../data/dataset";
 import type { Dense, MLP } from "./mlp";
 import type { Optimizer, Vec } from "./optim";
-import { type Random, rng } from "./random";
+import { type Random, rng } from "../core/random";
 import type { Schedule } from "./schedules";
 
 /** What the forward pass of one dense layer keeps for the backward pass (all N×· row-major). Lecture: 003, forward phase. */

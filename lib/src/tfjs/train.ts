@@ -4,11 +4,11 @@
  * `evaluateClassifier` gives accuracy and the confusion matrix on held-out data.
  * Lecture: training with mini-batches and validation (000, 003); evaluation (003).
  */
-import { argmax } from "./data";
-import { LiveTraining } from "./live";
-import { confusionCounts, type GridFunction } from "./plot";
-import { rng, type Random } from "./random";
-import { tf } from "./tf";
+import { argmax, confusionCounts } from "../core/metrics";
+import type { GridFunction } from "../core/grid";
+import { LiveTraining } from "../display/live";
+import { rng, type Random } from "../core/random";
+import { tf } from "./backend";
 
 /** Options of `fit`. Lecture: mini-batch SGD, validation (000, 003). */
 export interface FitOptions {

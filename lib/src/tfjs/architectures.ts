@@ -4,8 +4,8 @@
  * parameter counts, and a deep plain CNN against the same depth with skip connections. Every initializer is
  * seeded through `nextSeed()`, so `seed(n)` makes the weights repeat. Lecture: CNN (000, 003), architectures.
  */
-import { nextSeed } from "./random";
-import { tf } from "./tf";
+import { nextSeed } from "../core/random";
+import { tf } from "./backend";
 
 type Activation = "relu" | "tanh";
 

@@ -4,8 +4,7 @@
  * Lecture: neurons, layers and the toy sigmoid network (000), MLP (001, 003).
  */
 import { type ActivationName, activate } from "./activations";
-import { type Random, rng } from "./random";
-import { tf } from "./tf";
+import { type Random, rng } from "../core/random";
 
 /**
  * A dense (fully connected) layer a = σ(Wx + b). Data layout, kept simple for hand-written backprop:
@@ -207,75 +206,4 @@ export function staircaseNetwork(f: (x: number) => number, a: number, b: number,
   const hidden = new Dense(1, width, "sigmoid", new Float64Array(width).fill(k), xs.slice(1).map((x) => -k * (x - h / 2)));
   const output = new Dense(width, 1, "linear", fs.slice(1).map((v, i) => v - fs[i]!), [fs[0]!]);
   return new MLP([hidden, output]);
-}
-
-/** TensorFlow.js's name for each activation a dense layer can carry. */
-const TF_ACTIVATIONS = {
-  linear: "linear",
-  sigmoid: "sigmoid",
-  tanh: "tanh",
-  relu: "relu",
-  elu: "elu",
-  softmax: "softmax",
-} as const;
-
-/**
- * The TensorFlow.js model equivalent to `net`, with the same weights: one `tf.layers.dense` per layer
- * (kernel = Wᵀ, of shape inputs×units, as TensorFlow.js stores it; leaky ReLU as a linear dense layer
- * followed by `tf.layers.leakyReLU({ alpha: 0.01 })`). Create it after `await initBackend()`.
- * Lecture: MLP (000, 003).
- */
-export function toTfModel(net: MLP): tf.Sequential {
-  const model = tf.sequential();
-  const weights: tf.Tensor[] = [];
-  net.layers.forEach((layer, l) => {
-    if (layer.activation === "step") {
-      throw new Error(`toTfModel: layer ${l} uses the step activation, which TensorFlow.js layers lack (its gradient is 0): use sigmoid instead`);
-    }
-    const leaky = layer.activation === "leakyRelu";
-    model.add(
-      tf.layers.dense({
-        units: layer.units,
-        activation: leaky ? "linear" : TF_ACTIVATIONS[layer.activation as keyof typeof TF_ACTIVATIONS],
-        ...(l === 0 ? { inputShape: [layer.inputs] } : {}),
-      }),
-    );
-    if (leaky) model.add(tf.layers.leakyReLU({ alpha: 0.01 }));
-    const kernel = new Float32Array(layer.inputs * layer.units);
-    for (let i = 0; i < layer.units; i++) for (let j = 0; j < layer.inputs; j++) kernel[j * layer.units + i] = layer.W[i * layer.inputs + j]!;
-    weights.push(tf.tensor2d(kernel, [layer.inputs, layer.units]), tf.tensor1d(Float32Array.from(layer.b)));
-  });
-  model.setWeights(weights);
-  tf.dispose(weights);
-  return model;
-}
-
-/**
- * The from-scratch network holding a TensorFlow.js model's weights: each dense layer's kernel
- * (inputs×units) becomes W (units×inputs). Accepts models made only of dense layers (and leakyReLU
- * layers right after a linear dense one). Lecture: MLP (000, 003).
- */
-export function fromTfModel(model: tf.LayersModel): MLP {
-  const layers: Dense[] = [];
-  for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    if (cls === "LeakyReLU") {
-      const prev = layers.pop();
-      if (prev === undefined || prev.activation !== "linear") throw new Error("fromTfModel: a LeakyReLU layer must follow a linear Dense layer");
-      layers.push(new Dense(prev.inputs, prev.units, "leakyRelu", prev.W, prev.b));
-      continue;
-    }
-    if (cls !== "Dense") throw new Error(`fromTfModel: layer "${layer.name}" is a ${cls}; only Dense (and LeakyReLU) layers have a from-scratch twin here`);
-    const [kernel, bias] = layer.getWeights();
-    if (kernel === undefined || bias === undefined) throw new Error(`fromTfModel: layer "${layer.name}" has no bias; build it with useBias: true`);
-    const [inputs, units] = kernel.shape as [number, number];
-    const k = kernel.dataSync();
-    const W = new Float64Array(units * inputs);
-    for (let i = 0; i < units; i++) for (let j = 0; j < inputs; j++) W[i * inputs + j] = k[j * units + i]!;
-    const act = (layer.getConfig() as { activation?: string }).activation ?? "linear";
-    const name = (Object.keys(TF_ACTIVATIONS) as (keyof typeof TF_ACTIVATIONS)[]).find((n) => TF_ACTIVATIONS[n] === act);
-    if (name === undefined) throw new Error(`fromTfModel: layer "${layer.name}" uses activation "${act}", which has no from-scratch twin in reti`);
-    layers.push(new Dense(inputs, units, name, W, bias.dataSync()));
-  }
-  return new MLP(layers);
 }

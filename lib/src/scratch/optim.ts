@@ -8,7 +8,7 @@
  * Lectures: 000 (discesa del gradiente), 001 (Goodfellow Algorithms 8.1 and 8.2),
  * 003 (SGD with momentum, variable and adaptive learning rates).
  */
-import type { Extent } from "./plot";
+import type { Extent } from "../core/grid";
 
 /** A parameter or gradient vector: the optimizers work on both precisions. Lecture: 000, θ and ∇L(θ). */
 export type Vec = Float64Array | Float32Array;

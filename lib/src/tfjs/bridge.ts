@@ -1,0 +1,141 @@
+/**
+ * The one bridge between the from-scratch world (plain typed arrays: datasets, volumes, the MLP) and
+ * TensorFlow.js tensors and models. Nothing else imports both `scratch/` or `data/` and TensorFlow.js.
+ * Serves notebooks 02, 03 and 05, where the from-scratch code is checked against TensorFlow.js.
+ */
+import { type Dataset, oneHot } from "../data/dataset";
+import { MNIST_PIXELS, MNIST_SIZE } from "../data/mnist";
+import { type Volume, shapeOf } from "../scratch/conv";
+import { Dense, MLP } from "../scratch/mlp";
+import { tf } from "./backend";
+
+/** Options for `toTensors`. */
+export interface TensorOptions {
+  /** Shape of one example's features, e.g. [28, 28, 1] for images (default [cols]). */
+  xShape?: number[];
+  /** One-hot encode class labels into this many classes (y then has shape [rows, classes]). */
+  oneHot?: number;
+}
+
+/**
+ * The dataset as TensorFlow.js tensors: x float32 [rows, ...xShape], y float32 [rows, yCols] (or
+ * [rows, classes] with `oneHot`). The caller owns (and disposes) both. Lecture: all TensorFlow.js training.
+ */
+export function toTensors(ds: Dataset, options: TensorOptions = {}): { x: tf.Tensor; y: tf.Tensor2D } {
+  const xShape = options.xShape ?? [ds.cols];
+  const size = xShape.reduce((a, b) => a * b, 1);
+  if (size !== ds.cols) throw new RangeError(`toTensors: xShape [${xShape}] holds ${size} values per example, the dataset has cols = ${ds.cols}`);
+  const x = tf.tensor(ds.x, [ds.rows, ...xShape], "float32");
+  const y =
+    options.oneHot !== undefined
+      ? tf.tensor2d(oneHot(ds.y, options.oneHot), [ds.rows, options.oneHot], "float32")
+      : tf.tensor2d(Float32Array.from(ds.y), [ds.rows, ds.yCols], "float32");
+  return { x, y };
+}
+
+/**
+ * MNIST images and labels as tensors: x [N, 784] (`flat`, for an MLP) or [N, 28, 28, 1] (`image`,
+ * for a CNN), y one-hot [N, 10]. The caller disposes them. Lecture: MLP and CNN on digits (000, 003).
+ */
+export function mnistTensors(ds: Dataset, layout: "flat" | "image" = "flat"): { x: tf.Tensor; y: tf.Tensor2D } {
+  if (ds.cols !== MNIST_PIXELS) throw new RangeError(`mnistTensors: rows have ${ds.cols} values, an MNIST image has ${MNIST_PIXELS}`);
+  return toTensors(ds, { xShape: layout === "image" ? [MNIST_SIZE, MNIST_SIZE, 1] : [MNIST_PIXELS], oneHot: 10 });
+}
+
+/** Builds the NHWC tensor [1, H, W, C] of a channels-first volume, for comparing with `tf.conv2d`. Lecture: CNN (001). */
+export function volumeToTensor(x: Volume): tf.Tensor4D {
+  const [h, w] = shapeOf(x[0]!, "channel 0");
+  const data = new Float32Array(h * w * x.length);
+  x.forEach((channel, c) => channel.forEach((row, i) => row.forEach((v, j) => (data[(i * w + j) * x.length + c] = v))));
+  return tf.tensor4d(data, [1, h, w, x.length]);
+}
+
+/** The channels-first volume of image `index` (default 0) of an NHWC tensor. Lecture: CNN (001). */
+export function tensorToVolume(t: tf.Tensor4D, index = 0): Volume {
+  const [n, h, w, c] = t.shape;
+  if (index < 0 || index >= n) throw new Error(`image ${index} does not exist: the tensor holds ${n}`);
+  const data = t.dataSync();
+  const base = index * h * w * c;
+  return Array.from({ length: c }, (_, k) => Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => data[base + (i * w + j) * c + k]!)));
+}
+
+/** Builds the HWIO filter tensor [kh, kw, C, K] that `tf.conv2d` takes from kernels given as `kernels[k][c]` slices. Lecture: CNN (001). */
+export function kernelsToTensor(kernels: Volume[]): tf.Tensor4D {
+  const K = kernels.length;
+  const C = kernels[0]!.length;
+  const [kh, kw] = shapeOf(kernels[0]![0]!, "kernel 0");
+  const data = new Float32Array(kh * kw * C * K);
+  kernels.forEach((kernel, k) => kernel.forEach((slice, c) => slice.forEach((row, a) => row.forEach((v, b) => (data[((a * kw + b) * C + c) * K + k] = v)))));
+  return tf.tensor4d(data, [kh, kw, C, K]);
+}
+
+/** TensorFlow.js's name for each activation a dense layer can carry. */
+const TF_ACTIVATIONS = {
+  linear: "linear",
+  sigmoid: "sigmoid",
+  tanh: "tanh",
+  relu: "relu",
+  elu: "elu",
+  softmax: "softmax",
+} as const;
+
+/**
+ * The TensorFlow.js model equivalent to `net`, with the same weights: one `tf.layers.dense` per layer
+ * (kernel = Wᵀ, of shape inputs×units, as TensorFlow.js stores it; leaky ReLU as a linear dense layer
+ * followed by `tf.layers.leakyReLU({ alpha: 0.01 })`). Create it after `await initBackend()`.
+ * Lecture: MLP (000, 003).
+ */
+export function toTfModel(net: MLP): tf.Sequential {
+  const model = tf.sequential();
+  const weights: tf.Tensor[] = [];
+  net.layers.forEach((layer, l) => {
+    if (layer.activation === "step") {
+      throw new Error(`toTfModel: layer ${l} uses the step activation, which TensorFlow.js layers lack (its gradient is 0): use sigmoid instead`);
+    }
+    const leaky = layer.activation === "leakyRelu";
+    model.add(
+      tf.layers.dense({
+        units: layer.units,
+        activation: leaky ? "linear" : TF_ACTIVATIONS[layer.activation as keyof typeof TF_ACTIVATIONS],
+        ...(l === 0 ? { inputShape: [layer.inputs] } : {}),
+      }),
+    );
+    if (leaky) model.add(tf.layers.leakyReLU({ alpha: 0.01 }));
+    const kernel = new Float32Array(layer.inputs * layer.units);
+    for (let i = 0; i < layer.units; i++) for (let j = 0; j < layer.inputs; j++) kernel[j * layer.units + i] = layer.W[i * layer.inputs + j]!;
+    weights.push(tf.tensor2d(kernel, [layer.inputs, layer.units]), tf.tensor1d(Float32Array.from(layer.b)));
+  });
+  model.setWeights(weights);
+  tf.dispose(weights);
+  return model;
+}
+
+/**
+ * The from-scratch network holding a TensorFlow.js model's weights: each dense layer's kernel
+ * (inputs×units) becomes W (units×inputs). Accepts models made only of dense layers (and leakyReLU
+ * layers right after a linear dense one). Lecture: MLP (000, 003).
+ */
+export function fromTfModel(model: tf.LayersModel): MLP {
+  const layers: Dense[] = [];
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === "LeakyReLU") {
+      const prev = layers.pop();
+      if (prev === undefined || prev.activation !== "linear") throw new Error("fromTfModel: a LeakyReLU layer must follow a linear Dense layer");
+      layers.push(new Dense(prev.inputs, prev.units, "leakyRelu", prev.W, prev.b));
+      continue;
+    }
+    if (cls !== "Dense") throw new Error(`fromTfModel: layer "${layer.name}" is a ${cls}; only Dense (and LeakyReLU) layers have a from-scratch twin here`);
+    const [kernel, bias] = layer.getWeights();
+    if (kernel === undefined || bias === undefined) throw new Error(`fromTfModel: layer "${layer.name}" has no bias; build it with useBias: true`);
+    const [inputs, units] = kernel.shape as [number, number];
+    const k = kernel.dataSync();
+    const W = new Float64Array(units * inputs);
+    for (let i = 0; i < units; i++) for (let j = 0; j < inputs; j++) W[i * inputs + j] = k[j * units + i]!;
+    const act = (layer.getConfig() as { activation?: string }).activation ?? "linear";
+    const name = (Object.keys(TF_ACTIVATIONS) as (keyof typeof TF_ACTIVATIONS)[]).find((n) => TF_ACTIVATIONS[n] === act);
+    if (name === undefined) throw new Error(`fromTfModel: layer "${layer.name}" uses activation "${act}", which has no from-scratch twin in reti`);
+    layers.push(new Dense(inputs, units, name, W, bias.dataSync()));
+  }
+  return new MLP(layers);
+}
