@@ -3,11 +3,12 @@
  * student, each starting from the student release, with the course's TypeScript kernel).
  * Options: --port N (8000), --ip ADDR (127.0.0.1), --password PW (else $HUB_PASSWORD, else a random one
  * printed at start), --allow-remote (serve beyond loopback; configure real authentication first),
- * --server notebook|server (the classic Notebook, default, or jupyter_server). Ctrl-C stops the hub,
+ * --server notebook|server (the classic Notebook, default, or jupyter_server); --prepare-workspace DIR only
+ * writes the students' starting notebooks (for a container image). Ctrl-C stops the hub,
  * its proxy and every student server. See docs/hub.md.
  */
 import { parseArgs } from "node:util";
-import { defaultHubOptions, startHub } from "./lib/hub";
+import { defaultHubOptions, prepareWorkspace, startHub } from "./lib/hub";
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,11 +19,17 @@ async function main(argv: string[]): Promise<number> {
       password: { type: "string" },
       "allow-remote": { type: "boolean" },
       server: { type: "string" },
+      "prepare-workspace": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log("usage: npm run hub [-- --port 8000] [--ip 127.0.0.1] [--password PW] [--allow-remote] [--server notebook|server]");
+    return 0;
+  }
+  if (values["prepare-workspace"] !== undefined) {
+    const names = await prepareWorkspace(values["prepare-workspace"]);
+    console.log(`${names.length} notebooks for students in ${values["prepare-workspace"]}`);
     return 0;
   }
   const options = defaultHubOptions();
