@@ -32,6 +32,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   "execution-timeout": { type: "string" },
   "notebook-timeout": { type: "string" },
+  "startup-timeout": { type: "string" },
   param: { type: "string", multiple: true },
   "allow-errors": { type: "boolean" },
   junit: { type: "string" },
@@ -51,6 +52,7 @@ const OPTIONS_USAGE = `  -o, --output NAME        file name of the executed note
   --inplace                write each executed notebook over its input
   --timeout S              per-cell timeout in seconds (default 300; alias --execution-timeout)
   --notebook-timeout S     per-notebook timeout in seconds, after the kernel start (default: none)
+  --startup-timeout S      give up starting a kernel after S seconds (default 120)
   -p NAME VALUE            inject a parameter after the cell tagged "parameters" (papermill style):
                            VALUE is a TypeScript literal (42, true, "s", [1, 2], {a: 1}), else a string
   -r NAME VALUE            inject a parameter as a raw string
@@ -99,6 +101,7 @@ interface Cli {
   jobs: number;
   cellTimeoutMs: number;
   notebookTimeoutMs?: number;
+  startupTimeoutMs?: number;
   params: Record<string, ParamValue>;
   allowErrors: boolean;
   inplace: boolean;
@@ -179,6 +182,7 @@ async function parseCli(argv: string[], config: CliConfig): Promise<Cli | "help"
   const timeout = (values.timeout ?? values["execution-timeout"]) as string | undefined;
   const notebookTimeout = positiveNumber(values["notebook-timeout"] as string | undefined, "--notebook-timeout");
   const memory = positiveNumber(values.memory as string | undefined, "--memory");
+  const startup = positiveNumber(values["startup-timeout"] as string | undefined, "--startup-timeout");
   const server = values.server as string | undefined;
   const token = (values.token as string | undefined) ?? process.env["JUPYTER_TOKEN"];
   if (!server && (values.token !== undefined || values.kernel !== undefined)) throw new UsageError("--token and --kernel go with --server URL");
@@ -195,6 +199,7 @@ async function parseCli(argv: string[], config: CliConfig): Promise<Cli | "help"
     ...(outputDir !== undefined ? { outputDir } : {}),
     ...(values.cwd !== undefined ? { cwd: values.cwd as string } : {}),
     ...(memory ? { maxOldSpaceMb: memory } : {}),
+    ...(startup ? { startupTimeoutMs: startup * 1000 } : {}),
     ...(values.junit !== undefined ? { junit: values.junit as string } : {}),
     pool: !values["no-pool"] && !server,
     ...(server ? { server: { url: server, ...(token ? { token } : {}), ...(values.kernel ? { kernelName: values.kernel as string } : {}) } } : {}),
@@ -339,6 +344,7 @@ export async function runCli(argv: string[], config: CliConfig = {}): Promise<nu
     path: file,
     ...(cli.cwd ? { cwd: cli.cwd } : {}),
     ...(cli.maxOldSpaceMb ? { maxOldSpaceMb: cli.maxOldSpaceMb } : {}),
+    ...(cli.startupTimeoutMs ? { kernelStartTimeoutMs: cli.startupTimeoutMs } : {}),
   });
   const queue = [...files];
 
@@ -358,7 +364,7 @@ export async function runCli(argv: string[], config: CliConfig = {}): Promise<nu
         allowErrors: cli.allowErrors,
         params: cli.params,
         ...(server
-          ? { kernel: () => ServerKernel.start({ ...server, ...(kernelName ? { kernelName } : {}) }) }
+          ? { kernel: () => ServerKernel.start({ ...server, ...(kernelName ? { kernelName } : {}), ...(cli.startupTimeoutMs ? { startTimeoutMs: cli.startupTimeoutMs } : {}) }) }
           : pool ? { kernel: () => pool.take(kernelOptions(options)) } : {}),
         onProgress: (event) => {
           // The next notebook's kernel starts while this one runs.

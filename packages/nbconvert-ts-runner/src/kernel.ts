@@ -93,7 +93,7 @@ export interface KernelOptions {
   env?: Record<string, string>;
   /** V8 heap limit of the kernel process in MB (node --max-old-space-size); default: node's own. */
   maxOldSpaceMb?: number;
-  /** Give up starting after this long (default 60 s). */
+  /** Give up starting after this long (default 120 s: a start takes 1–1.5 s, far longer on a crowded machine). */
   startTimeoutMs?: number;
   /** The tslab package folder; default: the one this package depends on. */
   tslabDir?: string;
@@ -388,6 +388,7 @@ export abstract class MessageKernel {
 }
 
 const DELIMITER = Buffer.from("<IDS|MSG>");
+const DEFAULT_START_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_CHARS = 4000;
 /** How often a local kernel's peak resident memory is sampled (it is read once more at the end). */
 const RSS_POLL_MS = 1000;
@@ -553,7 +554,7 @@ export class Kernel extends MessageKernel {
     });
     const kernel = new Kernel(zmq, child, conn, connFile);
     try {
-      await kernel.connect(options.startTimeoutMs ?? 60_000);
+      await kernel.connect(options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     } catch (err) {
       await kernel.kill();
       throw err;

@@ -64,9 +64,11 @@ export interface RunOptions {
   nodeArgs?: string[];
   /** The tslab package folder to run; default: this project's node_modules/tslab. */
   tslabDir?: string;
+  /** Give up starting a local kernel after this long in ms (default 120 000). */
+  kernelStartTimeoutMs?: number;
   /** Per-cell timeout in ms (default 300 000). */
   cellTimeoutMs?: number;
-  /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own 60 s limit). */
+  /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own limit, kernelStartTimeoutMs). */
   notebookTimeoutMs?: number;
   /** Run every cell even after failures (default false: stop at the first failing cell). */
   allowErrors?: boolean;
@@ -401,6 +403,7 @@ export function kernelOptions(options: RunOptions): KernelOptions {
     ...(options.maxOldSpaceMb ? { maxOldSpaceMb: options.maxOldSpaceMb } : {}),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     ...(options.tslabDir ? { tslabDir: options.tslabDir } : {}),
+    ...(options.kernelStartTimeoutMs ? { startTimeoutMs: options.kernelStartTimeoutMs } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ export interface ServerOptions {
   kernelName?: string;
   /** The kernel's working directory, relative to the server's root folder. */
   path?: string;
-  /** Give up starting after this long (default 60 s). */
+  /** Give up starting after this long (default 120 s). */
   startTimeoutMs?: number;
 }
 
@@ -87,7 +87,7 @@ export class ServerKernel extends MessageKernel {
   /** Starts a kernel on the server, opens its channels and waits until it answers on shell and iopub. */
   static async start(options: ServerOptions): Promise<ServerKernel> {
     const { base, token } = endpoint(options);
-    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const timeoutMs = options.startTimeoutMs ?? 120_000;
     const started = Date.now();
     const headers: Record<string, string> = { "Content-Type": "application/json", ...(token ? { Authorization: `token ${token}` } : {}) };
     let response: Response;
