@@ -1,154 +1,160 @@
 /**
- * Benchmark (not a test) of the headless runner against Debian's `jupyter-nbconvert --execute` with
- * the tslab kernelspec, on the same notebooks: median wall time of several runs, and the runner's own
- * overhead (kernel start, per cell, per notebook).
+ * Benchmark (not a test) of nbconvert-ts-runner against Debian's `jupyter nbconvert --to notebook
+ * --execute` on the same notebooks with the same kernel: the course's own kernelspec (`npm run lab`'s,
+ * i.e. tslab with the runner's kernel preload), registered in a temporary JUPYTER_PATH.
  *
- *   npm run bench:runner -- [--runs 5] [notebooks...]
+ *   npm run bench:runner -- [--runs 3] [--before DIR] [notebooks...]
  *
- * Default notebooks: the passing fixtures in test/fixtures/notebooks/ and every notebooks/*.ipynb.
- * Notebooks with a `parameters` cell run in quick mode (QUICK = true, injected into a copy under
- * build/bench/ so both tools run the same cells from a folder that resolves `reti`).
- * The kernelspec for nbconvert is installed into a temporary JUPYTER_PATH (`tslab install --prefix`).
+ * Measured side by side in one run, median of `runs`, wall time and CPU time (user + system of the
+ * tool and its kernels, from /usr/bin/time: the fairer figure on a busy machine):
+ * - each notebook alone: `nbconvert-ts-runner NB` (the installed bin) against `jupyter nbconvert NB`;
+ * - all notebooks in one command, one at a time: the runner with its warm kernel pool (the next
+ *   notebook's kernel starts while the current one runs), the runner with --no-pool, and nbconvert.
+ * `--before DIR`: also the previous runner, `tsx DIR/scripts/notebooks.ts` (a checkout of the
+ * previous main whose node_modules resolve). Default notebooks: the passing fixtures of the runner
+ * package and every notebooks/*.ipynb; those with a `parameters` cell run in quick mode (QUICK = true
+ * injected into copies under build/bench/, a folder that resolves `reti`).
  */
 import { spawnSync } from "node:child_process";
 import { promises as fs, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { readNotebook, writeNotebook, type Notebook } from "../scripts/lib/nbformat";
-import { executeNotebook, libBuildProblem, prepareNotebook } from "../scripts/lib/runner";
+import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
+import { kernelSpec } from "../scripts/lab";
+import { libBuildProblem } from "../scripts/lib/command";
 
 const root = path.resolve(__dirname, "..");
 const NBCONVERT = "/usr/bin/jupyter-nbconvert";
-const PASSING_FIXTURES = ["pass", "params", "raises", "skip", "display"].map((n) => `test/fixtures/notebooks/${n}.ipynb`);
+const RUNNER_BIN = path.join(root, "packages", "nbconvert-ts-runner", "bin", "nbconvert-ts-runner.js");
+const TSX = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
+const FIXTURES = ["pass", "params", "raises", "skip", "display"].map((n) => `packages/nbconvert-ts-runner/test/fixtures/${n}.ipynb`);
+const KERNEL = "reti-bench";
 
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Wall time of a command in ms; throws with its output when it fails. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const t0 = performance.now();
-  const r = spawnSync(command, args, { cwd: root, env, encoding: "utf8" });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  return ms;
+interface Sample {
+  wall: number;
+  cpu: number;
 }
 
-/** Installs the tslab kernelspec into a fresh folder and returns the JUPYTER_PATH that finds it. */
-function installKernelspec(): string {
-  const prefix = path.join(os.tmpdir(), `reti-bench-jupyter-${process.pid}`);
-  timed(process.execPath, [
-    path.join(root, "node_modules", "tslab", "bin", "tslab"),
-    "install",
-    "--python=/usr/bin/python3",
-    `--binary=${path.join(root, "node_modules", ".bin", "tslab")}`,
-    `--prefix=${prefix}`,
-  ]);
-  return path.join(prefix, "share", "jupyter");
+/** Wall and CPU seconds of a command (its children included, through /usr/bin/time); throws when it fails. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S", command, ...args], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.stdout}${r.stderr}`.slice(0, 3000));
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]) };
 }
 
-interface Row {
-  notebook: string;
-  cells: number;
-  nbconvert: number[];
-  cli: number[];
-  inProcess: number[];
-  kernelStart: number[];
-  cellOverhead: number[];
-  notebookOverhead: number[];
+/** Writes the course's kernelspec (tslab + the runner's preload) into a fresh folder; returns the JUPYTER_PATH that finds it. */
+async function installKernelspec(): Promise<string> {
+  const dir = path.join(os.tmpdir(), `reti-bench-jupyter-${process.pid}`);
+  await fs.mkdir(path.join(dir, "kernels", KERNEL), { recursive: true });
+  await fs.writeFile(path.join(dir, "kernels", KERNEL, "kernel.json"), JSON.stringify(kernelSpec()));
+  return dir;
+}
+
+type Tool = "nbconvert" | "runner" | "runner --no-pool" | "before";
+
+function command(tool: Tool, files: string[], outDir: string, before?: string): [string, string[]] {
+  switch (tool) {
+    case "nbconvert":
+      return [NBCONVERT, ["--to", "notebook", "--execute", `--ExecutePreprocessor.kernel_name=${KERNEL}`, "--ExecutePreprocessor.timeout=600",
+        "--output-dir", path.join(outDir, "nbconvert"), ...files]];
+    case "runner":
+    case "runner --no-pool":
+      return [process.execPath, [RUNNER_BIN, ...files, "--jobs", "1", "--output-dir", path.join(outDir, "runner"), ...(tool === "runner" ? [] : ["--no-pool"])]];
+    case "before":
+      return [process.execPath, [TSX, path.join(before!, "scripts", "notebooks.ts"), ...files, "--jobs", "1", "--output-dir", path.join(outDir, "before")]];
+  }
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" } } });
-  const runs = Number(values.runs ?? 5);
-  const courseNotebooks = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort().map((f) => `notebooks/${f}`);
-  const inputs = positionals.length > 0 ? positionals : [...PASSING_FIXTURES, ...courseNotebooks];
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, before: { type: "string" } } });
+  const runs = Number(values.runs ?? 3);
+  const before = values.before ? path.resolve(values.before) : undefined;
+  const course = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort().map((f) => `notebooks/${f}`);
+  const inputs = positionals.length > 0 ? positionals : [...FIXTURES, ...course];
   const problem = await libBuildProblem(root);
   if (problem && inputs.some((f) => f.startsWith("notebooks/"))) throw new Error(problem);
 
-  const jupyterPath = installKernelspec();
+  const jupyterPath = await installKernelspec();
   const env = { ...process.env, JUPYTER_PATH: jupyterPath };
   const outDir = path.join(root, "build", "bench", "out");
-  const rows: Row[] = [];
+  const files: { input: string; file: string; quick: boolean }[] = [];
   for (const input of inputs) {
     const nb = await readNotebook(path.join(root, input));
     const quick = nb.cells.some((c) => c.metadata.tags?.includes("parameters"));
-    const prepared = prepareNotebook(nb, quick ? { QUICK: true } : undefined).nb;
-    const file = path.join(root, "build", "bench", input);
-    await writeNotebook(file, prepared);
-    const row: Row = {
-      notebook: input + (quick ? " (quick)" : ""),
-      cells: prepared.cells.filter((c) => c.cell_type === "code").length,
-      nbconvert: [], cli: [], inProcess: [], kernelStart: [], cellOverhead: [], notebookOverhead: [],
-    };
-    try {
-      for (let i = 0; i < runs; i++) await measure(row, prepared, file, env, outDir);
-      rows.push(row);
-      process.stderr.write(`${input}: done\n`);
-    } catch (err) {
-      process.stderr.write(`${input}: left out, it fails: ${(err as Error).message.split("\n").slice(0, 3).join(" | ")}\n`);
+    // Runner fixtures go beside the course notebooks' copies, so every copy resolves `reti` the same way.
+    const file = path.join("build", "bench", input.startsWith("notebooks/") ? input : path.join("fixtures", path.basename(input)));
+    await writeNotebook(path.join(root, file), prepareNotebook(nb, quick ? { QUICK: true } : undefined).nb);
+    files.push({ input, file, quick });
+  }
+  const tools: Tool[] = ["nbconvert", "runner", ...(before ? (["before"] as const) : [])];
+  const single = new Map<string, Map<Tool, Sample[]>>();
+  const batch = new Map<Tool, Sample[]>();
+  for (let run = 0; run < runs; run++) {
+    for (const { input, file } of files) {
+      const row = single.get(input) ?? new Map<Tool, Sample[]>();
+      single.set(input, row);
+      for (const tool of tools) {
+        try {
+          const [cmd, args] = command(tool, [file], outDir, before);
+          row.set(tool, [...(row.get(tool) ?? []), timed(cmd, args, env)]);
+        } catch (err) {
+          process.stderr.write(`${input} with ${tool}: failed: ${(err as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
+        }
+      }
+      process.stderr.write(`run ${run + 1}/${runs}: ${input} done\n`);
+    }
+    for (const group of [files.filter((f) => !f.input.startsWith("notebooks/")), files.filter((f) => f.input.startsWith("notebooks/"))]) {
+      if (group.length < 2) continue;
+      for (const tool of [...tools, "runner --no-pool"] as Tool[]) {
+        const key = `${tool}|${group[0]!.input.startsWith("notebooks/") ? "course" : "fixtures"}`;
+        try {
+          const [cmd, args] = command(tool, group.map((f) => f.file), outDir, before);
+          batch.set(key as Tool, [...(batch.get(key as Tool) ?? []), timed(cmd, args, env)]);
+        } catch (err) {
+          process.stderr.write(`batch with ${tool}: failed: ${(err as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
+        }
+      }
     }
   }
-  await fs.rm(path.dirname(path.dirname(jupyterPath)), { recursive: true, force: true });
-  printTable(rows, runs);
-}
+  await fs.rm(jupyterPath, { recursive: true, force: true });
 
-/** One run of each tool on one notebook, appended to the row. */
-async function measure(row: Row, prepared: Notebook, file: string, env: NodeJS.ProcessEnv, outDir: string): Promise<void> {
-  row.nbconvert.push(timed(NBCONVERT, [
-    "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab",
-    "--ExecutePreprocessor.timeout=600", "--output-dir", path.join(outDir, "nbconvert"), file,
-  ], env));
-  try {
-    row.cli.push(timed(process.execPath, [
-      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/notebooks.ts", file,
-      "--jobs", "1", "--output-dir", path.join(outDir, "runner"),
-    ]));
-  } catch (err) {
-    // The CLI refuses a stale lib build (someone editing lib/src): the in-process run still counts.
-    process.stderr.write(`CLI run left out: ${(err as Error).message.split("\n").slice(-2).join(" | ")}\n`);
+  const s = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
+  const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? "-" : `${(a / b).toFixed(2)}×`);
+  const med = (samples: Sample[] | undefined, k: keyof Sample) => median((samples ?? []).map((x) => x[k]));
+  console.log(`median of ${runs} runs, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}; wall and CPU (user+sys, kernels included) in seconds`);
+  const header = ["notebook", "nbconvert wall", "runner wall", "runner/nbconvert wall", "nbconvert CPU", "runner CPU", "runner/nbconvert CPU",
+    ...(before ? ["previous runner wall", "previous/nbconvert wall", "previous CPU", "previous/nbconvert CPU"] : [])];
+  const rows: string[][] = [];
+  for (const { input, quick } of files) {
+    const row = single.get(input)!;
+    const [nw, rw, bw] = (["nbconvert", "runner", "before"] as Tool[]).map((t) => med(row.get(t), "wall"));
+    const [nc, rc, bc] = (["nbconvert", "runner", "before"] as Tool[]).map((t) => med(row.get(t), "cpu"));
+    rows.push([input.replace("packages/nbconvert-ts-runner/test/", "") + (quick ? " (quick)" : ""), s(nw!), s(rw!), ratio(rw!, nw!), s(nc!), s(rc!), ratio(rc!, nc!),
+      ...(before ? [s(bw!), ratio(bw!, nw!), s(bc!), ratio(bc!, nc!)] : [])]);
   }
-  const t0 = performance.now();
-  const result = await executeNotebook(prepared, { path: file });
-  row.inProcess.push(performance.now() - t0);
-  if (!result.ok) throw new Error(`the runner failed it: ${result.failure?.error}`);
-  row.kernelStart.push(result.kernelStartMs);
-  let cellsMs = 0;
-  for (const cell of result.cells) {
-    if (cell.status !== "ok") continue;
-    const timing = (result.notebook.cells[cell.index].metadata.execution ?? {}) as Record<string, string>;
-    const kernelMs = Date.parse(timing["iopub.status.idle"]) - Date.parse(timing["iopub.status.busy"]);
-    row.cellOverhead.push(cell.durationMs - kernelMs);
-    cellsMs += cell.durationMs;
+  for (const group of ["fixtures", "course"]) {
+    const get = (t: string, k: keyof Sample) => med(batch.get(`${t}|${group}` as Tool), k);
+    if (Number.isNaN(get("nbconvert", "wall"))) continue;
+    for (const tool of ["runner", "runner --no-pool", ...(before ? ["before"] : [])]) {
+      rows.push([`all ${group} in one command: ${tool === "before" ? "previous runner" : tool}`, s(get("nbconvert", "wall")), s(get(tool, "wall")),
+        ratio(get(tool, "wall"), get("nbconvert", "wall")), s(get("nbconvert", "cpu")), s(get(tool, "cpu")), ratio(get(tool, "cpu"), get("nbconvert", "cpu")),
+        ...(before ? ["", "", "", ""] : [])]);
+    }
   }
-  row.notebookOverhead.push(result.durationMs - result.kernelStartMs - cellsMs);
-}
-
-function printTable(rows: Row[], runs: number): void {
-  if (rows.length === 0) {
-    console.log("no notebook could be measured");
-    return;
-  }
-  const s = (ms: number) => (Number.isNaN(ms) ? "-" : (ms / 1000).toFixed(2));
-  const header = ["notebook", "code cells", "nbconvert s", "runner CLI s", "runner in-process s", "kernel start s", "overhead/cell ms", "overhead/notebook ms"];
-  const table = rows.map((r) => [
-    r.notebook, String(r.cells), s(median(r.nbconvert)), s(median(r.cli)), s(median(r.inProcess)),
-    s(median(r.kernelStart)), median(r.cellOverhead).toFixed(1), median(r.notebookOverhead).toFixed(0),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
-  console.log(`median of ${runs} runs, one notebook at a time, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") + " |";
   console.log(line(header));
   console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
-  for (const t of table) console.log(line(t));
-  const saved = (tool: (r: Row) => number[]) =>
-    s(median(rows.map((r) => median(r.nbconvert) - median(tool(r))).filter((x) => !Number.isNaN(x))));
-  console.log(`less time than nbconvert per notebook (median): runner CLI ${saved((r) => r.cli)} s, in-process ${saved((r) => r.inProcess)} s; ` +
-    `overhead per cell ${median(rows.flatMap((r) => r.cellOverhead)).toFixed(1)} ms (request sent to idle received, minus the kernel's busy→idle)`);
+  for (const r of rows) console.log(line(r));
 }
 
 main().catch((err) => {

@@ -8,7 +8,6 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { escapeHtml } from "../lib/src/display/display";
 import {
   applyPreset,
@@ -21,7 +20,8 @@ import {
   selectionCli,
   type SelectionCli,
 } from "./lib/figures";
-import { ChromiumMissingError, Renderer } from "./lib/render";
+import { formatDuration, parseCommand, runCommand, UsageError } from "./lib/command";
+import { Renderer } from "./lib/render";
 
 const USAGE = `usage: npm run figures -- [notebooks or globs] [options]
   (default: notebooks/*.ipynb)
@@ -44,17 +44,12 @@ interface Cli extends SelectionCli {
   preset: keyof typeof PRESETS;
 }
 
-function parseCli(argv: string[]): Cli | "help" {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...SELECTION_OPTIONS, format: { type: "string" }, preset: { type: "string" } },
-  });
-  if (values.help) return "help";
+function parseCli(argv: string[]): Cli {
+  const { values, positionals } = parseCommand(argv, { ...SELECTION_OPTIONS, format: { type: "string" }, preset: { type: "string" } });
   const formats = (values.format ?? "svg,png").split(",").map((f) => f.trim().toLowerCase());
-  for (const f of formats) if (f !== "svg" && f !== "png") throw new Error(`--format: unknown format "${f}" (use svg, png or svg,png)`);
+  for (const f of formats) if (f !== "svg" && f !== "png") throw new UsageError(`--format: unknown format "${f}" (use svg, png or svg,png)`);
   const preset = values.preset ?? "slide";
-  if (preset !== "slide" && preset !== "paper") throw new Error(`--preset: unknown preset "${preset}" (use slide or paper)`);
+  if (preset !== "slide" && preset !== "paper") throw new UsageError(`--preset: unknown preset "${preset}" (use slide or paper)`);
   return { ...selectionCli(values, positionals, path.join("build", "figures")), formats: [...new Set(formats)] as Format[], preset };
 }
 
@@ -133,18 +128,7 @@ ${sections.join("\n")}
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: Cli | "help";
-  try {
-    parsed = parseCli(argv);
-  } catch (err) {
-    process.stderr.write(`figures: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (parsed === "help") {
-    process.stdout.write(USAGE + "\n");
-    return 0;
-  }
-  const cli = parsed;
+  const cli = parseCli(argv);
   const started = Date.now();
   const { files, unmatched } = await expandNotebooks(cli.patterns);
   for (const p of unmatched) process.stderr.write(`figures: no notebook matches ${p}\n`);
@@ -188,12 +172,11 @@ async function main(argv: string[]): Promise<number> {
       await fs.writeFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 1) + "\n");
       if (e.failure) problems++;
       for (const w of found.warnings) process.stderr.write(`${e.source}: ${w}\n`);
-      process.stdout.write(`${e.source}: ${found.figures.length} figures → ${dir} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      process.stdout.write(`${e.source}: ${found.figures.length} figures → ${dir} (${formatDuration(Date.now() - t0)})\n`);
       total += found.figures.length;
     }
     await fs.writeFile(path.join(cli.out, "index.html"), galleryHtml(await manifests(cli.out)));
-    const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`${total} figures from ${executed.length} notebooks in ${seconds.toFixed(1)} s; gallery: ${path.join(cli.out, "index.html")}\n`);
+    process.stdout.write(`${total} figures from ${executed.length} notebooks in ${formatDuration(Date.now() - started)}; gallery: ${path.join(cli.out, "index.html")}\n`);
     for (const e of executed) if (e.failure) process.stdout.write(`\nFAILED ${e.source}:\n${e.failure}\n`);
   } finally {
     await renderer.close();
@@ -201,14 +184,4 @@ async function main(argv: string[]): Promise<number> {
   return problems === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  process.on("SIGINT", () => process.exit(130));
-  process.on("SIGTERM", () => process.exit(143));
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`figures: ${err instanceof ChromiumMissingError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand("figures", USAGE, main);

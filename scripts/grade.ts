@@ -45,8 +45,8 @@ import {
   screenSolution,
   solutionContext,
 } from "./lib/exercises";
-import { NotebookError, readNotebook, sourceText, toLines, writeNotebook, type Cell, type Notebook } from "./lib/nbformat";
-import { executeNotebook, parseErrorText, type CellResult, type NotebookResult, type RunOptions } from "./lib/runner";
+import { NotebookError, readNotebook, sourceText, toLines, writeNotebook, type Cell, type Notebook } from "nbconvert-ts-runner";
+import { executeNotebook, parseErrorText, type CellResult, type NotebookResult, type RunOptions } from "nbconvert-ts-runner";
 
 const projectRoot = path.resolve(__dirname, "..");
 
@@ -109,6 +109,8 @@ export async function prepareRuntime(dir: string): Promise<void> {
   await exec("cp", ["-a", "-l", path.join(projectRoot, "node_modules"), modules]);
   const reti = path.join(modules, "reti");
   await fs.rm(reti, { force: true });
+  // The runner package's workspace link: the kernel needs none of it (the runner lets it read its preload).
+  await fs.rm(path.join(modules, "nbconvert-ts-runner"), { force: true });
   await fs.mkdir(reti);
   await exec("cp", ["-a", "-l", path.join(projectRoot, "lib", "dist"), path.join(reti, "dist")]);
   await fs.link(path.join(projectRoot, "lib", "package.json"), path.join(reti, "package.json"));

@@ -8,11 +8,11 @@
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import markdownItKatex from "@vscode/markdown-it-katex";
 import MarkdownIt from "markdown-it";
 import { escapeHtml, plotlyScript } from "../lib/src/display/display";
-import { sourceText, type Cell, type Notebook, type Output } from "./lib/nbformat";
+import { sourceText, type Cell, type Notebook, type Output } from "nbconvert-ts-runner";
+import { formatDuration, parseCommand, runCommand } from "./lib/command";
 import {
   executedNotebooks,
   expandNotebooks,
@@ -212,24 +212,9 @@ async function indexHtml(out: string): Promise<string> {
   return page("Course notebooks", body, "");
 }
 
-function parseCli(argv: string[]): SelectionCli | "help" {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: SELECTION_OPTIONS });
-  if (values.help) return "help";
-  return selectionCli(values, positionals, path.join("build", "html"));
-}
-
 async function main(argv: string[]): Promise<number> {
-  let cli: SelectionCli | "help";
-  try {
-    cli = parseCli(argv);
-  } catch (err) {
-    process.stderr.write(`html: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (cli === "help") {
-    process.stdout.write(USAGE + "\n");
-    return 0;
-  }
+  const { values, positionals } = parseCommand(argv, SELECTION_OPTIONS);
+  const cli: SelectionCli = selectionCli(values, positionals, path.join("build", "html"));
   const started = Date.now();
   const { files, unmatched } = await expandNotebooks(cli.patterns);
   for (const p of unmatched) process.stderr.write(`html: no notebook matches ${p}\n`);
@@ -255,17 +240,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${e.source} → ${file}\n`);
   }
   await fs.writeFile(path.join(cli.out, "index.html"), await indexHtml(cli.out));
-  process.stdout.write(`${executed.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s; index: ${path.join(cli.out, "index.html")}\n`);
+  process.stdout.write(`${executed.length} pages in ${formatDuration(Date.now() - started)}; index: ${path.join(cli.out, "index.html")}\n`);
   for (const e of executed) if (e.failure) process.stdout.write(`\nFAILED ${e.source}:\n${e.failure}\n`);
   return unmatched.length === 0 && executed.every((e) => !e.failure) ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`html: ${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand("html", USAGE, main);

@@ -7,22 +7,19 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
-import { TSLAB_WATCH_ENV, tslabKernelArgs } from "./lib/kernel";
+import { join } from "node:path";
+import { tslabKernelSpec } from "nbconvert-ts-runner";
+import { HELP, parseCommand, ROOT, runCommand } from "./lib/command";
 
-const ROOT = resolve(__dirname, "..");
 const TSLAB_DIR = join(ROOT, "node_modules", "tslab");
 const TSLAB = join(TSLAB_DIR, "bin", "tslab");
 
-/** The kernelspec: node (this one, by absolute path) running the project's tslab with the course's preload. */
+/**
+ * The kernelspec: node (this one, by absolute path) running the project's tslab with the runner
+ * package's kernel preload and polling file watcher (the kernel fixes, docs/runner.md).
+ */
 export function kernelSpec(node = process.execPath): object {
-  return {
-    argv: [node, ...tslabKernelArgs(TSLAB_DIR), "--config-path", "{connection_file}"],
-    display_name: "TypeScript (reti)",
-    language: "typescript",
-    env: TSLAB_WATCH_ENV,
-    metadata: { debugger: false },
-  };
+  return tslabKernelSpec("TypeScript (reti)", { node, tslabDir: TSLAB_DIR });
 }
 
 /** Jupyter's per-user data directory (as `jupyter --data-dir` computes it, without Python). */
@@ -62,15 +59,13 @@ const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-no
   sudo apt install jupyter-notebook      # Debian/Ubuntu: the classic notebook
 The kernel "TypeScript (reti)" is already registered, so any Jupyter you install will offer it.`;
 
-function main(argv: string[]): number {
-  const unknown = argv.filter((a) => a !== "--register-only");
-  if (unknown.length > 0) {
-    console.error(`lab: unknown argument(s) ${unknown.join(" ")}; usage: npm run lab [-- --register-only]`);
-    return 2;
-  }
+const USAGE = "usage: npm run lab [-- --register-only]";
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, ...HELP });
   const file = registerKernel();
   console.log(`Registered the Jupyter kernel "TypeScript (reti)" (name reti): ${file}`);
-  if (argv.includes("--register-only")) return 0;
+  if (values["register-only"]) return 0;
   const fe = frontEnd();
   if (fe === null) {
     console.error(HOW_TO_GET_JUPYTER);
@@ -82,11 +77,7 @@ function main(argv: string[]): number {
   const root = process.getuid?.() === 0 ? ["--allow-root"] : [];
   const child = spawn(fe.command, [...fe.args, ...root, `--notebook-dir=${notebooks}`], { cwd: notebooks, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-  child.on("exit", (code) => process.exit(code ?? 0));
-  return -1;
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
 }
 
-if (require.main === module) {
-  const code = main(process.argv.slice(2));
-  if (code >= 0) process.exitCode = code;
-}
+if (require.main === module) runCommand("lab", USAGE, main, false);

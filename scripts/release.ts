@@ -25,8 +25,8 @@ import {
   solutionContext,
   stubTypeErrors,
 } from "./lib/exercises";
-import { readNotebook, sourceText, writeNotebook, type Notebook } from "./lib/nbformat";
-import { executeNotebook, type CellResult } from "./lib/runner";
+import { readNotebook, sourceText, writeNotebook, type Notebook } from "nbconvert-ts-runner";
+import { executeNotebook, type CellResult } from "nbconvert-ts-runner";
 import { gradeNotebook, resolveOptions, withRuntime } from "./grade";
 
 /** Where the student notebooks go. */

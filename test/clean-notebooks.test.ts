@@ -2,7 +2,7 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import { readNotebook } from "../scripts/lib/nbformat";
+import { readNotebook } from "nbconvert-ts-runner";
 
 const root = path.resolve(__dirname, "..");
 const notebooks = readdirSync(path.join(root, "notebooks"), { recursive: true })

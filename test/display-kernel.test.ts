@@ -4,8 +4,7 @@
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Notebook, Output } from "../scripts/lib/nbformat";
-import { executeNotebook } from "../scripts/lib/runner";
+import { type Notebook, type Output, executeNotebook } from "nbconvert-ts-runner";
 
 const NOTEBOOKS = path.resolve(__dirname, "..", "notebooks");
 

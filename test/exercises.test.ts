@@ -15,7 +15,7 @@ import {
   stubSolution,
   stubTypeErrors,
 } from "../scripts/lib/exercises";
-import { asNotebook, sourceText, type Cell, type Notebook } from "../scripts/lib/nbformat";
+import { asNotebook, sourceText, type Cell, type Notebook } from "nbconvert-ts-runner";
 
 const FIXTURE = path.join(__dirname, "fixtures/exercises/tiny.ipynb");
 const load = (): Notebook => asNotebook(JSON.parse(readFileSync(FIXTURE, "utf8")), FIXTURE);

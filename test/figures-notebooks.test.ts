@@ -7,9 +7,8 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readNotebook, sourceText, type Notebook } from "../scripts/lib/nbformat";
+import { readNotebook, sourceText, type Notebook, executeNotebook, failureReport } from "nbconvert-ts-runner";
 import { findFigures } from "../scripts/lib/figures";
-import { executeNotebook, failureReport } from "../scripts/lib/runner";
 import { buildLibIfStale, notebooks, root } from "./support/course";
 
 

@@ -11,9 +11,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { figureBundle, figureHtml } from "../lib/src/display/display";
 import { lineChart, learningCurves } from "../lib/src/display/plot";
-import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output } from "../scripts/lib/nbformat";
+import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output, prepareNotebook } from "nbconvert-ts-runner";
 import { applyPreset, findFigures, htmlWithImage, PLOTLY_MIME, PRESETS, reusableCopy, withStaticImages, type FigureSpec } from "../scripts/lib/figures";
-import { prepareNotebook } from "../scripts/lib/runner";
 import { ChromiumMissingError, Renderer } from "../scripts/lib/render";
 import { renderMarkdown } from "../scripts/html";
 

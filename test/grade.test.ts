@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStudentNotebook } from "../scripts/lib/exercises";
-import { asNotebook, serializeNotebook, type Notebook } from "../scripts/lib/nbformat";
+import { asNotebook, serializeNotebook, type Notebook } from "nbconvert-ts-runner";
 import { gradeSubmissions, type GradeRun } from "../scripts/grade";
 import { releaseNotebook, validateNotebook, type ReleaseReport } from "../scripts/release";
 

@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
 
 describe("npm run lab: kernel registration", () => {
-  it("the kernelspec runs the project's own tslab with this node, named for the course", () => {
+  it("the kernelspec runs the project's own tslab with this node and the runner's kernel preload, named for the course", () => {
     const spec = kernelSpec() as { argv: string[]; display_name: string; language: string };
     const modules = resolve(__dirname, "..", "node_modules");
     expect(spec.argv).toEqual([
       process.execPath,
       "-r",
-      join(modules, "reti", "dist", "runtime", "kernel-preload.js"),
+      resolve(__dirname, "..", "packages", "nbconvert-ts-runner", "dist", "kernel-preload.js"),
       join(modules, "tslab", "bin", "tslab"),
       "kernel",
       "--config-path",

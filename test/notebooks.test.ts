@@ -7,8 +7,7 @@
  */
 import * as path from "node:path";
 import { beforeAll, describe, it } from "vitest";
-import { readNotebook, writeNotebook } from "../scripts/lib/nbformat";
-import { executeNotebook, failureReport } from "../scripts/lib/runner";
+import { readNotebook, writeNotebook, executeNotebook, failureReport } from "nbconvert-ts-runner";
 import { buildLibIfStale, notebooks, root } from "./support/course";
 
 const jobs = Number(process.env.NOTEBOOK_JOBS ?? 2);

@@ -23,7 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import ts from "@tslab/typescript-for-tslab";
-import { sourceText, toLines, type Cell, type NbgraderMetadata, type Notebook } from "./nbformat";
+import { sourceText, toLines, type Cell, type NbgraderMetadata, type Notebook } from "nbconvert-ts-runner";
 
 /** The nbgrader region markers (each alone on a line, as a `//` comment in code). */
 export const MARKERS = {

@@ -10,19 +10,26 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { COLORS, FONT_FAMILY } from "../../lib/src/display/plot";
-import { readNotebook, sourceText, writeNotebook, type Notebook, type Output } from "./nbformat";
-import { sharedRenderer, type Renderer } from "./render";
-import { executeNotebook, failureReport, libBuildProblem, prepareNotebook, type ParamValue } from "./runner";
+import {
+  executeNotebook,
+  expandGlobs,
+  failureReport,
+  formatDuration,
+  prepareNotebook,
+  readNotebook,
+  sourceText,
+  writeNotebook,
+  type Notebook,
+  type Output,
+  type ParamValue,
+} from "nbconvert-ts-runner";
+import { HELP, libBuildProblem, positiveNumber, ROOT } from "./command";
+import { sharedRenderer, type FigureSpec, type Renderer } from "./render";
+
+export type { FigureSpec };
 
 /** The MIME type of a plotly figure in a notebook output. */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
-
-/** A plotly figure as a notebook output stores it. */
-export interface FigureSpec {
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-  config?: Record<string, unknown>;
-}
 
 /** A named figure found in an executed notebook. */
 export interface NamedFigure {
@@ -268,7 +275,7 @@ export const SELECTION_OPTIONS = {
   rerun: { type: "boolean" },
   jobs: { type: "string" },
   out: { type: "string" },
-  help: { type: "boolean", short: "h" },
+  ...HELP,
 } as const;
 
 /** SelectionCli from parsed SELECTION_OPTIONS values; throws a usage message for a bad --jobs. */
@@ -277,8 +284,7 @@ export function selectionCli(
   positionals: string[],
   defaultOut: string,
 ): SelectionCli {
-  const jobs = Number(values.jobs ?? 2);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs needs a positive integer, got ${JSON.stringify(values.jobs)}`);
+  const jobs = positiveNumber(values.jobs, "--jobs", true) ?? 2;
   return {
     patterns: positionals.length > 0 ? positionals : ["notebooks/*.ipynb"],
     quick: values.quick ?? false,
@@ -289,28 +295,13 @@ export function selectionCli(
 }
 
 /**
- * The notebooks named by paths and globs (`*` and `?` in the file name, e.g. `notebooks/0*.ipynb`),
- * sorted within each pattern, without repeats; `unmatched` lists the patterns that matched nothing.
+ * The notebooks named by paths and globs (e.g. `notebooks/0*.ipynb`), sorted within each glob,
+ * without repeats; `unmatched` lists the globs that matched nothing and the paths that do not exist.
  */
 export async function expandNotebooks(patterns: string[]): Promise<{ files: string[]; unmatched: string[] }> {
-  const files: string[] = [];
-  const unmatched: string[] = [];
-  for (const pattern of patterns) {
-    let matched: string[];
-    const dir = path.dirname(pattern);
-    const base = path.basename(pattern);
-    if (/[*?]/.test(dir)) throw new Error(`${pattern}: globs work in the file name only (e.g. notebooks/0*.ipynb)`);
-    if (/[*?]/.test(base)) {
-      const regex = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-      const entries = await fs.readdir(dir).catch(() => [] as string[]);
-      matched = entries.filter((e) => regex.test(e)).sort().map((e) => path.join(dir, e));
-    } else {
-      matched = await fs.access(pattern).then(() => [pattern], () => []);
-    }
-    if (matched.length === 0) unmatched.push(pattern);
-    for (const f of matched) if (!files.includes(f)) files.push(f);
-  }
-  return { files, unmatched };
+  const { files, unmatched } = await expandGlobs(patterns);
+  const missing = await Promise.all(files.map((f) => fs.access(f).then(() => null, () => f)));
+  return { files: files.filter((_, i) => missing[i] === null), unmatched: [...unmatched, ...missing.filter((f): f is string => f !== null)] };
 }
 
 /** A notebook's title: its first markdown heading, else the file name. */
@@ -410,7 +401,7 @@ export async function executedNotebooks(sources: string[], options: ExecuteOptio
   const params = options.params ?? {};
   const log = options.log ?? (() => {});
   const results: Executed[] = new Array(sources.length);
-  const since = await newestMtime(options.dependsOn ?? [path.resolve(__dirname, "..", "..", "lib", "src")]);
+  const since = await newestMtime(options.dependsOn ?? [path.join(ROOT, "lib", "src")]);
   let checkedBuild = false;
   const queue = sources.map((s, i) => [s, i] as const);
   const worker = async () => {
@@ -434,7 +425,7 @@ export async function executedNotebooks(sources: string[], options: ExecuteOptio
       const run = await executeNotebook(await readNotebook(abs), { path: abs, params });
       await writeNotebook(file, run.notebook);
       const failure = run.ok ? undefined : failureReport(run, rel).join("\n");
-      log(`${rel}: ${run.ok ? "ran" : "FAILED"} in ${(run.durationMs / 1000).toFixed(1)} s`);
+      log(`${rel}: ${run.ok ? "ran" : "FAILED"} in ${formatDuration(run.durationMs)}`);
       results[i] = { source: rel, file, notebook: run.notebook, reused: false, ...(failure ? { failure } : {}) };
     }
   };

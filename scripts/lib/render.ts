@@ -14,7 +14,6 @@ import { constants, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import type { FigureSpec } from "./figures";
 
 /** Where Chromium is looked for when RETI_CHROMIUM is not set. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
@@ -56,6 +55,13 @@ export async function chromiumPath(): Promise<string> {
 export function plotlyJsPath(): string {
   const require = createRequire(__filename);
   return require.resolve("plotly.js-dist-min");
+}
+
+/** A plotly figure as a notebook output stores it. */
+export interface FigureSpec {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
 }
 
 /** How to render one figure. */

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import { libBuildProblem } from "../../scripts/lib/runner";
+import { libBuildProblem } from "../../scripts/lib/command";
 
 /** The project's root folder. */
 export const root = path.resolve(__dirname, "..", "..");

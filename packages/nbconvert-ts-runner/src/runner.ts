@@ -1,21 +1,20 @@
 /**
- * The headless notebook runner's core: executes a notebook on a real tslab kernel and returns the
- * executed notebook plus one result per code cell. The CLI (scripts/notebooks.ts), the notebook test
- * suite and the grader (scripts/grade.ts) build on it.
+ * The runner's core: executes a notebook on a TypeScript (tslab) kernel and returns the executed
+ * notebook plus one result per code cell. The command line (cli.ts) builds on it, and so can any tool.
  *
- *   import { readNotebook } from "./nbformat";
- *   import { executeNotebook } from "./runner";
- *   const nb = await readNotebook("notebooks/01_perceptron_hebb.ipynb");
+ *   import { executeNotebook, readNotebook } from "nbconvert-ts-runner";
+ *   const nb = await readNotebook("notebooks/intro.ipynb");
  *   const run = await executeNotebook(nb, {
- *     path: "notebooks/01_perceptron_hebb.ipynb", // for messages; its folder is the default kernel cwd
- *     cwd: "/tmp/grading/alice",                   // kernel working directory (default: the notebook's folder)
- *     env: { RETI_BACKEND: "cpu" },                // extra environment for the kernel
+ *     path: "notebooks/intro.ipynb",               // for messages; its folder is the default kernel cwd
+ *     cwd: "/tmp/sandbox",                         // kernel working directory (default: the notebook's folder)
+ *     env: { MY_FLAG: "1" },                       // extra environment for the kernel
  *     maxOldSpaceMb: 2048,                         // kernel heap limit (node --max-old-space-size)
  *     nodeArgs: ["--experimental-permission"],     // more node options for the kernel; tslabDir: another tslab
  *     cellTimeoutMs: 60_000,                       // per cell (default 300 s)
  *     notebookTimeoutMs: 600_000,                  // all cells together, after the kernel start (default none)
  *     allowErrors: true,                           // go on after failing cells (default: stop at the first)
  *     params: { QUICK: true, SEED: 1 },            // injected after the `parameters` cell
+ *     kernel: () => pool.take(options),            // where the kernel comes from (default: a new local one)
  *     onProgress: (event) => console.log(event.type),
  *   });
  *   run.ok;          // true when every code cell is "ok" or "skipped"
@@ -23,6 +22,7 @@
  *   run.cells;       // CellResult per code cell: status ok | error | timeout | died | skipped | not-run,
  *                    // error text, execution count, duration, the cell's position in input and output
  *   run.failure;     // the first cell that failed the notebook, if any
+ *   run.peakRssKb;   // the kernel process's peak resident memory (local kernels on Linux)
  *
  * Semantics (papermill/nbclient-like): a `parameters`-tagged cell gets an `injected-parameters` cell
  * after it (top of the notebook if none; an existing injected cell is replaced) that assigns each
@@ -33,7 +33,6 @@
  * executeNotebook throws NotebookError (nbformat.ts) only for a notebook it cannot run at all
  * (kernel not TypeScript) and KernelStartError when no kernel starts.
  */
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type * as TS from "typescript";
 import {
@@ -42,7 +41,10 @@ import {
   KernelTimeoutError,
   type JupyterMessage,
   type KernelExit,
+  type KernelOptions,
+  type MessageKernel,
 } from "./kernel";
+import { formatDuration } from "./util";
 import { NotebookError, sourceText, toLines, type Cell, type CodeCell, type Notebook, type Output } from "./nbformat";
 
 /** A parameter value: anything a TypeScript literal can spell (rendered by `tsLiteral`). */
@@ -62,14 +64,22 @@ export interface RunOptions {
   nodeArgs?: string[];
   /** The tslab package folder to run; default: this project's node_modules/tslab. */
   tslabDir?: string;
+  /** Give up starting a local kernel after this long in ms (default 120 000). */
+  kernelStartTimeoutMs?: number;
   /** Per-cell timeout in ms (default 300 000). */
   cellTimeoutMs?: number;
-  /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own 60 s limit). */
+  /** Timeout for all cells together in ms, counted once the kernel is ready (default: none; the start has its own limit, kernelStartTimeoutMs). */
   notebookTimeoutMs?: number;
   /** Run every cell even after failures (default false: stop at the first failing cell). */
   allowErrors?: boolean;
   /** Values injected after the `parameters` cell, e.g. `{ QUICK: true }`. */
   params?: Record<string, ParamValue>;
+  /**
+   * Where the kernel comes from: a function returning a started kernel (e.g. a warm one from a
+   * KernelPool, or a Jupyter server's via ServerKernel.start). The run shuts it down at its end.
+   * Default: a new local tslab kernel started with cwd, env, maxOldSpaceMb, nodeArgs and tslabDir.
+   */
+  kernel?: () => Promise<MessageKernel>;
   /** Called as the run progresses. */
   onProgress?: (event: RunEvent) => void;
 }
@@ -125,8 +135,12 @@ export interface NotebookResult {
   failure?: CellResult;
   /** Wall time of the whole run, kernel start included. */
   durationMs: number;
-  /** Time to start the kernel (spawn to first kernel_info reply). */
+  /** Time to start the kernel (spawn to first kernel_info reply), however long ago that was. */
   kernelStartMs: number;
+  /** Time this run waited for its kernel (less than kernelStartMs for a kernel started ahead). */
+  kernelWaitMs: number;
+  /** Peak resident memory of the kernel process in kB (Linux VmHWM), or null when unknown (remote kernels). */
+  peakRssKb: number | null;
   /** How the kernel ended when it died or was killed during the run. */
   kernelExit?: KernelExit;
 }
@@ -201,10 +215,10 @@ export function checkTypeScriptKernel(nb: Notebook, file: string): void {
   const language = spec?.language ?? infoName;
   const typescript = language !== undefined
     ? language.toLowerCase() === "typescript"
-    : spec === undefined || /tslab|typescript|reti/i.test(spec.name);
+    : spec === undefined || /tslab|typescript/i.test(spec.name);
   if (!typescript) {
     const which = spec ? `kernel "${spec.name}"${language ? ` (language ${language})` : ""}` : `language ${language}`;
-    throw new NotebookError(file, `its ${which} is not TypeScript: the runner only runs tslab notebooks (set metadata.kernelspec to {"name": "reti", "display_name": "TypeScript (reti)", "language": "typescript"})`);
+    throw new NotebookError(file, `its ${which} is not TypeScript: the runner only runs tslab notebooks (set metadata.kernelspec to {"name": "tslab", "display_name": "TypeScript", "language": "typescript"})`);
   }
 }
 
@@ -214,7 +228,7 @@ function tags(cell: Cell): string[] {
 
 /** The cell that sets `params`: assigns names the parameters cell declares with let/var, declares the rest. */
 function injectedParametersCell(params: Record<string, ParamValue>, parametersSource: string): CodeCell {
-  const lines = ["// Parameters injected by the runner (scripts/notebooks.ts)."];
+  const lines = ["// Parameters injected by nbconvert-ts-runner."];
   for (const [name, value] of Object.entries(params)) {
     if (!/^[A-Za-z_$][\w$]*$/.test(name)) {
       throw new Error(`parameter name ${JSON.stringify(name)} is not a TypeScript identifier`);
@@ -381,6 +395,18 @@ class OutputRecorder {
   }
 }
 
+/** The options of a local kernel for a run: the notebook's folder as cwd unless told otherwise. */
+export function kernelOptions(options: RunOptions): KernelOptions {
+  return {
+    cwd: options.cwd ?? (options.path ? path.dirname(path.resolve(options.path)) : process.cwd()),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.maxOldSpaceMb ? { maxOldSpaceMb: options.maxOldSpaceMb } : {}),
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    ...(options.tslabDir ? { tslabDir: options.tslabDir } : {}),
+    ...(options.kernelStartTimeoutMs ? { startTimeoutMs: options.kernelStartTimeoutMs } : {}),
+  };
+}
+
 /** Executes a notebook on a fresh tslab kernel. See the module comment for the options and results. */
 export async function executeNotebook(input: Notebook, options: RunOptions = {}): Promise<NotebookResult> {
   const started = Date.now();
@@ -403,13 +429,9 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
   const emit = (event: RunEvent) => options.onProgress?.(event);
 
   emit({ type: "kernel-starting" });
-  const kernel = await Kernel.start({
-    cwd: options.cwd ?? (options.path ? path.dirname(path.resolve(options.path)) : process.cwd()),
-    env: options.env,
-    maxOldSpaceMb: options.maxOldSpaceMb,
-    nodeArgs: options.nodeArgs,
-    tslabDir: options.tslabDir,
-  });
+  const waitStarted = Date.now();
+  const kernel = options.kernel ? await options.kernel() : await Kernel.start(kernelOptions(options));
+  const kernelWaitMs = Date.now() - waitStarted;
   const deadline = options.notebookTimeoutMs === undefined ? Infinity : Date.now() + options.notebookTimeoutMs;
   const kernelStartMs = kernel.startMs;
   emit({ type: "kernel-ready", startMs: kernelStartMs });
@@ -417,6 +439,7 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
   if (info && typeof info === "object") nb.metadata.language_info = info as Record<string, unknown>;
 
   let kernelExit: KernelExit | undefined;
+  let peakRssKb: number | null = null;
   let stopReason: string | null = null;
   const recorder = new OutputRecorder(codeCells[0]?.cell as CodeCell);
   try {
@@ -442,8 +465,7 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
         result.executionCount = reply.executionCount;
         code.metadata.execution = {
           "iopub.status.busy": reply.busyAt,
-          // tslab sends no execute_input: execution starts when the kernel turns busy.
-          "iopub.execute_input": reply.busyAt,
+          "iopub.execute_input": reply.executeInputAt,
           "shell.execute_reply": reply.replyAt,
           "iopub.status.idle": reply.idleAt,
         };
@@ -457,10 +479,11 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
         }
       } catch (err) {
         if (err instanceof KernelTimeoutError) {
-          const busy = !(await kernel.heartbeatAnswers());
+          const answers = await kernel.heartbeatAnswers();
           result.status = "timeout";
-          result.error = `${byNotebook ? `notebook timeout (${seconds(options.notebookTimeoutMs!)})` : `cell timeout (${seconds(cellTimeoutMs)})`} reached: ` +
-            (busy ? "the kernel was busy (a long or endless synchronous computation)" : "the kernel was waiting (a promise that never settled?)") +
+          result.error = `${byNotebook ? `notebook timeout (${formatDuration(options.notebookTimeoutMs!)})` : `cell timeout (${formatDuration(cellTimeoutMs)})`} reached: ` +
+            (answers === false ? "the kernel was busy (a long or endless synchronous computation)"
+              : answers === true ? "the kernel was waiting (a promise that never settled?)" : "the kernel did not finish the cell") +
             "; kernel stopped";
           kernelExit = await kernel.kill();
           stopReason = "not run: the kernel was stopped after a timeout";
@@ -480,8 +503,10 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
       emit({ type: "cell-end", cell: result, codeCells: codeCells.length });
     }
   } finally {
+    peakRssKb = kernel.peakRssKb();
     if (!kernelExit) await kernel.shutdown();
     else await kernel.kill();
+    peakRssKb = kernel.peakRssKb() ?? peakRssKb;
   }
   const failure = results.find((r) => r.status !== "ok" && r.status !== "skipped");
   return {
@@ -491,6 +516,8 @@ export async function executeNotebook(input: Notebook, options: RunOptions = {})
     ...(failure ? { failure } : {}),
     durationMs: Date.now() - started,
     kernelStartMs,
+    kernelWaitMs,
+    peakRssKb,
     ...(kernelExit ? { kernelExit } : {}),
   };
 }
@@ -516,37 +543,4 @@ export function failureReport(result: NotebookResult, file: string): string[] {
     lines.push(...error.slice(0, 12).map((l) => `    ${l}`), ...(error.length > 12 ? ["    ..."] : []));
   }
   return lines;
-}
-
-function seconds(ms: number): string {
-  return `${+(ms / 1000).toFixed(1)} s`;
-}
-
-/**
- * Why notebooks importing "reti" cannot run yet, or null: lib/dist (what `node_modules/reti` resolves
- * to) is missing or older than lib/src. `npm ci` builds it (prepare); after editing lib/src run `npm run build`.
- */
-export async function libBuildProblem(root = path.resolve(__dirname, "..", "..")): Promise<string | null> {
-  const src = path.join(root, "lib", "src");
-  const dist = path.join(root, "node_modules", "reti", "dist");
-  const newest = async (dir: string, ext: string): Promise<{ file: string; mtime: number } | null> => {
-    let best: { file: string; mtime: number } | null = null;
-    for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || !entry.name.endsWith(ext)) continue;
-      const file = path.join(entry.parentPath ?? entry.path, entry.name);
-      const mtime = (await fs.stat(file)).mtimeMs;
-      if (!best || mtime > best.mtime) best = { file, mtime };
-    }
-    return best;
-  };
-  try {
-    await fs.access(path.join(dist, "index.js"));
-  } catch {
-    return `the lib is not built (${path.join(dist, "index.js")} is missing): run \`npm run build\``;
-  }
-  const [newestSrc, builtIndex] = await Promise.all([newest(src, ".ts"), fs.stat(path.join(dist, "index.js"))]);
-  if (newestSrc && newestSrc.mtime > builtIndex.mtimeMs) {
-    return `the lib build is stale (${path.relative(root, newestSrc.file)} is newer than lib/dist): run \`npm run build\``;
-  }
-  return null;
 }

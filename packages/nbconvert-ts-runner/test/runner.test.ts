@@ -1,27 +1,25 @@
 /**
- * The headless runner (scripts/lib/runner.ts, scripts/notebooks.ts) on the small fixture notebooks in
- * test/fixtures/notebooks/: each test starts a real tslab kernel.
+ * The runner (src/runner.ts, src/kernel.ts, the kernel preload) on the small fixture notebooks in
+ * test/fixtures/: each test starts a real tslab kernel.
  */
 import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeExit } from "../scripts/lib/kernel";
-import { NotebookError, readNotebook, sourceText, type CodeCell, type Notebook, type Output } from "../scripts/lib/nbformat";
+import { describeExit } from "../src/kernel";
+import { NotebookError, readNotebook, sourceText, type CodeCell, type Notebook, type Output } from "../src/nbformat";
 import {
   executeNotebook,
-  libBuildProblem,
   parseErrorText,
   parseParamValue,
   prepareNotebook,
   tsLiteral,
   type NotebookResult,
   type RunOptions,
-} from "../scripts/lib/runner";
+} from "../src/runner";
 
-const root = path.resolve(__dirname, "..");
-const fixtures = path.join(root, "test", "fixtures", "notebooks");
+const fixtures = path.join(__dirname, "fixtures");
 
 async function run(name: string, options: RunOptions = {}): Promise<NotebookResult> {
   const file = path.join(fixtures, `${name}.ipynb`);
@@ -33,7 +31,7 @@ function notebook(sources: string[]): Notebook {
   return {
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: { name: "reti", display_name: "TypeScript (reti)", language: "typescript" } },
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     cells: sources.map((source) => ({ cell_type: "code", source, metadata: {}, execution_count: null, outputs: [] })),
   };
 }
@@ -171,21 +169,58 @@ describe("executeNotebook", () => {
     expect(text(code(r, 1).outputs[0])).toBe("updated\n");
   });
 
-  it("keeps compiling cells after the lib's .d.ts files are rewritten and hard-linked mid-run (polling watcher)", async () => {
+  it("keeps compiling cells after an imported module is rewritten and hard-linked mid-run (polling watcher)", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "nbts-watch-"));
+    await fs.writeFile(path.join(dir, "helper.ts"), "export function twice(x: number): number {\n  return 2 * x;\n}\n");
+    try {
+      const r = await executeNotebook(
+        notebook([
+          'import { twice } from "./helper";\nimport * as fs from "fs";\nconsole.log(twice(21));',
+          // What a library rebuild (same text rewritten) and a hard-linked sandbox copy do to watched files.
+          'fs.linkSync("helper.ts", "helper.link.ts");\nfs.writeFileSync("helper.ts", fs.readFileSync("helper.ts"));\n' +
+            'await new Promise((resolve) => setTimeout(resolve, 1000));\nfs.unlinkSync("helper.link.ts");',
+          'if (process.env.TSC_WATCHFILE !== "DynamicPriorityPolling") throw new Error("inotify watcher");\nconsole.log(twice(2));',
+        ]),
+        { cwd: dir, cellTimeoutMs: 30_000 },
+      );
+      expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
+      expect(text(code(r, 2).outputs[0])).toBe("4\n");
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("survives an unhandled rejection whose listener rethrows, and a ZeroMQ send that fails (kernel preload)", async () => {
     const r = await executeNotebook(
       notebook([
-        'import { check } from "reti";\nimport * as fs from "fs";\nimport * as path from "path";\n' +
-          'const dist = path.dirname(require.resolve("reti/dist/index.d.ts"));\n' +
-          'const decls = fs.readdirSync(dist).filter((f) => f.endsWith(".d.ts")).map((f) => path.join(dist, f));',
-        // What a lib rebuild (same text rewritten) and the grader's hard-linked sandbox copy do to watched files.
-        'const links = decls.map((f) => { const l = `${f}.${process.pid}.link`; fs.linkSync(f, l); return l; });\n' +
-          'decls.forEach((f) => fs.writeFileSync(f, fs.readFileSync(f)));\n' +
-          'await new Promise((resolve) => setTimeout(resolve, 1000));\nlinks.forEach((l) => fs.unlinkSync(l));',
-        'check(process.env.TSC_WATCHFILE === "DynamicPriorityPolling", "the kernel\'s TypeScript polls instead of using inotify");',
+        // What TensorFlow.js's wasm module (emscripten) installs: listeners that turn every unhandled rejection into a crash.
+        'process.on("uncaughtException", (ex) => { throw ex; });\nprocess.on("unhandledRejection", (reason) => { throw reason; });\n' +
+          'Promise.reject(new Error("nobody awaits me"));\n' +
+          "await new Promise((resolve) => setTimeout(resolve, 100));",
+        // An unawaited send that fails, as tslab fires them: the preload handles its rejection.
+        "let unhandled = 0;\nprocess.on(\"unhandledRejection\", () => { unhandled++; });\n" +
+          'const zmq = require(require.resolve("zeromq", { paths: [require.resolve("tslab")] }));\n' +
+          "const socket = new zmq.Push();\nsocket.close();\nsocket.send(\"lost\");\n" +
+          "await new Promise((resolve) => setTimeout(resolve, 100));\nconsole.log(`unhandled: ${unhandled}`);",
+        'console.log("still alive");',
       ]),
       { cellTimeoutMs: 30_000 },
     );
     expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
+    const streams = code(r, 1).outputs.map((o) => [o.output_type === "stream" ? o.name : o.output_type, text(o)]);
+    expect(streams.find(([name]) => name === "stdout")?.[1]).toBe("unhandled: 0\n");
+    // The failed send is logged on stderr instead.
+    expect(streams.find(([name]) => name === "stderr")?.[1]).toMatch(/preload: a ZeroMQ send failed: Error: Socket is closed/);
+    expect(text(code(r, 2).outputs[0])).toBe("still alive\n");
+  });
+
+  it("records nbclient timings: the reply when the cell ends (tslab stamps it at the start), the peak memory", async () => {
+    const r = await executeNotebook(notebook(["await new Promise((resolve) => setTimeout(resolve, 400));"]));
+    const t = code(r, 0).metadata.execution!;
+    const ms = (key: string) => Date.parse(t[key]!);
+    expect(ms("shell.execute_reply") - ms("iopub.status.busy")).toBeGreaterThanOrEqual(390);
+    expect(ms("iopub.status.idle")).toBeGreaterThanOrEqual(ms("shell.execute_reply"));
+    expect(r.peakRssKb).toBeGreaterThan(20_000);
   });
 
   it("keeps a kernel alive through a cell that prints thousands of lines (queued ZeroMQ sends)", async () => {
@@ -278,81 +313,5 @@ describe("describeExit", () => {
       "kernel died (exited with code 7): Error: Unexpected pending rebuildTimer (tslab's file watcher: was the lib rebuilt during the run?)",
     );
     expect(describeExit({ code: null, signal: "SIGKILL", outOfMemory: false, stderrTail: "" })).toBe("kernel died (killed by SIGKILL)");
-  });
-});
-
-describe("libBuildProblem", () => {
-  it("says to build when lib/dist is missing or older than lib/src, and nothing when it is fresh", async () => {
-    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "reti-lib-"));
-    await fs.mkdir(path.join(tmp, "lib", "src"), { recursive: true });
-    await fs.mkdir(path.join(tmp, "node_modules"), { recursive: true });
-    await fs.symlink(path.join(tmp, "lib"), path.join(tmp, "node_modules", "reti"));
-    await fs.writeFile(path.join(tmp, "lib", "src", "index.ts"), "export {};\n");
-    expect(await libBuildProblem(tmp)).toMatch(/is not built .*run `npm run build`/);
-    await fs.mkdir(path.join(tmp, "lib", "dist"));
-    await fs.writeFile(path.join(tmp, "lib", "dist", "index.js"), "");
-    expect(await libBuildProblem(tmp)).toBeNull();
-    const later = new Date(Date.now() + 10_000);
-    await fs.utimes(path.join(tmp, "lib", "src", "index.ts"), later, later);
-    expect(await libBuildProblem(tmp)).toMatch(/stale \(lib\/src\/index\.ts is newer than lib\/dist\): run `npm run build`/);
-    await fs.rm(tmp, { recursive: true, force: true });
-  });
-});
-
-describe("npm run notebooks (the command line)", () => {
-  it("reports each notebook, details failures, writes executed copies and JUnit, exits 1", async () => {
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), "reti-run-"));
-    const rel = (name: string) => path.join("test", "fixtures", "notebooks", `${name}.ipynb`);
-    const cli = spawnSync(
-      process.execPath,
-      [
-        path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
-        "scripts/notebooks.ts",
-        rel("pass"), rel("fail"), rel("invalid-json"), rel("missing"), rel("python-kernel"),
-        "test/fixtures/notebooks/nbformat*.ipynb",
-        "--jobs", "2", "--output-dir", out, "--junit", path.join(out, "junit.xml"),
-      ],
-      { cwd: root, encoding: "utf8", timeout: 90_000 },
-    );
-    expect(cli.status, cli.stderr).toBe(1);
-    const lines = cli.stdout.trim().split("\n");
-    expect(lines.at(-1)).toBe("1 passed, 5 failed");
-    expect(cli.stdout).toMatch(/^PASS {2}test\/fixtures\/notebooks\/pass\.ipynb {2}\d+\.\d s {2}3\/3 cells$/m);
-    expect(cli.stdout).toMatch(/^FAIL {2}test\/fixtures\/notebooks\/fail\.ipynb .* cell 4 \(code cell 3\): error$/m);
-    expect(cli.stdout).toMatch(/^FAIL {2}test\/fixtures\/notebooks\/invalid-json\.ipynb {2}is not valid JSON/m);
-    expect(cli.stdout).toMatch(/^FAIL {2}test\/fixtures\/notebooks\/missing\.ipynb {2}no such file$/m);
-    expect(cli.stdout).toMatch(/^FAIL {2}test\/fixtures\/notebooks\/python-kernel\.ipynb {2}its kernel "python3"/m);
-    expect(cli.stdout).toMatch(/^FAIL {2}test\/fixtures\/notebooks\/nbformat3\.ipynb {2}nbformat 3 is not supported/m);
-    expect(cli.stdout).toContain(
-      "--- test/fixtures/notebooks/fail.ipynb, cell 4 (code cell 3): error\n" +
-        '    | console.log("about to fail");\n' +
-        "    | throw new Error(`boom at cell three (n = ${n})`);\n" +
-        "    Error: boom at cell three (n = 2)\n",
-    );
-    const executed = await readNotebook(path.join(out, rel("pass")));
-    expect((executed.cells[1] as CodeCell).outputs).toHaveLength(1);
-    expect(await readNotebook(path.join(out, rel("fail")))).toBeTruthy();
-    const junit = await fs.readFile(path.join(out, "junit.xml"), "utf8");
-    expect(junit).toContain('<testsuite name="notebooks" tests="6" failures="5"');
-    expect(junit).toContain('message="cell 4 (code cell 3): error: Error: boom at cell three (n = 2)"');
-    await fs.rm(out, { recursive: true, force: true });
-  });
-
-  it("exits 0 when all pass, with --param and --quick injected", async () => {
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), "reti-run-"));
-    const cli = spawnSync(
-      process.execPath,
-      [
-        path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
-        "scripts/notebooks.ts", "test/fixtures/notebooks/params.ipynb",
-        "--quick", "--param", "SEED=7", "--param", "LABEL=quick", "--output-dir", out,
-      ],
-      { cwd: root, encoding: "utf8", timeout: 60_000 },
-    );
-    expect(cli.status, cli.stdout + cli.stderr).toBe(0);
-    expect(cli.stdout.trim().split("\n").at(-1)).toBe("1 passed, 0 failed");
-    const nb = await readNotebook(path.join(out, "test", "fixtures", "notebooks", "params.ipynb"));
-    expect(text((nb.cells[3] as CodeCell).outputs[0])).toBe('{"QUICK":true,"SEED":7,"LABEL":"quick","EPOCHS":2}\n');
-    await fs.rm(out, { recursive: true, force: true });
   });
 });
