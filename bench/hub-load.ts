@@ -84,7 +84,7 @@ async function student(hub: RunningHub, name: string, home: string, deadlineMs: 
       notebookTimeoutMs: Math.max(1000, deadlineMs - Date.now()),
       kernel: async () => (kernel = await ServerKernel.start({ url: `${hub.url}/user/${name}/`, token, kernelName: "reti" })),
       onProgress: (e) => {
-        if (e.type === "cell-done" && Number.isNaN(first)) first = Date.now();
+        if (e.type === "cell-end" && Number.isNaN(first)) first = Date.now();
       },
     });
     run.firstCellS = (first - t0) / 1000;
