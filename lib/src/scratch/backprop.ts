@@ -1,6 +1,8 @@
 /**
  * Backpropagation written by hand for the from-scratch MLP (`Dense`/`MLP` of mlp.ts), in matrix form
- * on a batch, and gradient checking by centred finite differences.
+ * on a batch, and mini-batch training with it. Exported as the namespace `backprop` (its names are
+ * generic: `backprop.forward`, `backprop.parameters`, `backprop.evaluate`); gradient checking is in
+ * gradcheck.ts.
  *
  * Layout: a batch X is a flat row-major N×D array (example n in row n). For a layer a = σ(z),
  * z = W x + b, the forward pass keeps x, z and a; the backward pass turns δa = ∂L/∂a into
@@ -13,7 +15,7 @@ import { bce, crossEntropy, mse, mseGrad, rowsOf, softmaxBackward } from "./loss
 import { argmax } from "../core/metrics";
 import { batchIndices } from "../data/dataset";
 import type { Dense, MLP } from "./mlp";
-import type { Optimizer, Vec } from "./optim";
+import type { Optimizer } from "./optim";
 import { type Random, rng } from "../core/random";
 import type { Schedule } from "./schedules";
 
@@ -159,68 +161,6 @@ export function parameters(net: MLP): Float64Array[] {
 /** Gradients in the order of `parameters`: [∂L/∂W¹, ∂L/∂b¹, …]. Lecture: 000, ∇L(θ). */
 export function flattenGrads(grads: DenseGrads[]): Float64Array[] {
   return grads.flatMap((g) => [g.dW, g.db]);
-}
-
-/** CS231n's relative error |a − b| / max(|a|, |b|) (0 when both are 0). Lecture: 003, checking backpropagation. */
-export function relativeError(a: number, b: number): number {
-  const scale = Math.max(Math.abs(a), Math.abs(b));
-  return scale === 0 ? 0 : Math.abs(a - b) / scale;
-}
-
-/**
- * Centred finite differences ∂f/∂θᵢ ≈ (f(θ + h eᵢ) − f(θ − h eᵢ)) / 2h for every entry of every
- * parameter vector; `f` reads the parameters, which are perturbed in place and restored.
- * Lecture: 000, ∇L(θ) = [∂L/∂θᵢ].
- */
-export function numericalGradient(f: () => number, params: readonly Vec[], h = 1e-5): Float64Array[] {
-  return params.map((p) => {
-    const g = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const old = p[i]!;
-      p[i] = old + h;
-      const fPlus = f();
-      p[i] = old - h;
-      const fMinus = f();
-      p[i] = old;
-      g[i] = (fPlus - fMinus) / (2 * h);
-    }
-    return g;
-  });
-}
-
-/** Result of a gradient check. Lecture: 003, checking backpropagation. */
-export interface GradientCheck {
-  /** The largest relative error over all entries. */
-  maxRelativeError: number;
-  /** Where it occurs: parameter vector and entry, with both values. */
-  worst: { param: number; index: number; analytic: number; numeric: number };
-  /** Number of entries compared. */
-  entries: number;
-}
-
-/**
- * Compares analytic gradients with centred finite differences of `f` entry by entry, by CS231n's
- * relative error (≲ 1e-7 is right in float64; ≳ 1e-2 is a bug, unless a ReLU kink sits within h).
- * Lecture: 003, backpropagation; 000, differenziazione automatica.
- */
-export function gradientCheck(f: () => number, params: readonly Vec[], analytic: readonly ArrayLike<number>[], h = 1e-5): GradientCheck {
-  if (analytic.length !== params.length || analytic.some((g, i) => g.length !== params[i]!.length)) {
-    throw new Error("gradientCheck: give one analytic gradient per parameter vector, each of the same length");
-  }
-  const numeric = numericalGradient(f, params, h);
-  const result: GradientCheck = { maxRelativeError: 0, worst: { param: 0, index: 0, analytic: 0, numeric: 0 }, entries: 0 };
-  numeric.forEach((g, p) => {
-    g.forEach((num, i) => {
-      const ana = analytic[p]![i]!;
-      const e = relativeError(ana, num);
-      result.entries += 1;
-      if (e >= result.maxRelativeError) {
-        result.maxRelativeError = e;
-        result.worst = { param: p, index: i, analytic: ana, numeric: num };
-      }
-    });
-  });
-  return result;
 }
 
 /** Options of `trainMLP`. Lecture: 000, mini-batch GD; 001, Algorithm 8.1. */

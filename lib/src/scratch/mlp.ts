@@ -51,13 +51,12 @@ export class Dense {
   }
 
   /**
-   * A layer with Glorot-uniform weights U(−√(6/(in+out)), √(6/(in+out))) (the default of TensorFlow.js's
-   * dense layer) and zero biases, drawn from `random` (the lib's seeded generator by default).
+   * A layer initialised by `scheme` (`initLayer`), drawn from `random` (the lib's seeded generator by
+   * default): Glorot-uniform weights U(−√(6/(in+out)), √(6/(in+out))) and zero biases unless told
+   * otherwise, the default of TensorFlow.js's dense layer.
    */
-  static random(inputs: number, units: number, activation: ActivationName = "linear", random: Random = rng()): Dense {
-    const limit = Math.sqrt(6 / (inputs + units));
-    const W = Float64Array.from({ length: units * inputs }, () => random.uniform(-limit, limit));
-    return new Dense(inputs, units, activation, W);
+  static random(inputs: number, units: number, activation: ActivationName = "linear", random: Random = rng(), scheme: InitScheme = "glorot"): Dense {
+    return initLayer(new Dense(inputs, units, activation), scheme, random);
   }
 
   /** The pre-activation z = Wx + b (the logits, for a softmax layer). */
@@ -110,14 +109,16 @@ export class MLP {
   }
 
   /**
-   * A network with layer sizes `sizes` (inputs first, e.g. [3, 4, 2]) and Glorot-uniform weights from
-   * `random`; `activations` has one entry per layer after the input (or one name for all).
+   * A network with layer sizes `sizes` (inputs first, e.g. [3, 4, 2]), `activations` one per layer after
+   * the input (or one name for all), each layer initialised by `scheme` (default Glorot, as
+   * TensorFlow.js; "he" for ReLU networks, "pytorch" for PyTorch's default) from `random`.
+   * Notebooks 02 and 03 (lecture 001, initialisation; lecture 003, deep networks).
    */
-  static random(sizes: number[], activations: ActivationName | ActivationName[], random: Random = rng()): MLP {
+  static random(sizes: number[], activations: ActivationName | ActivationName[], random: Random = rng(), scheme: InitScheme = "glorot"): MLP {
     if (sizes.length < 2) throw new Error(`MLP.random: sizes [${sizes}] needs at least an input and an output size`);
     const acts = typeof activations === "string" ? sizes.slice(1).map(() => activations) : activations;
     if (acts.length !== sizes.length - 1) throw new Error(`MLP.random: ${acts.length} activations for ${sizes.length - 1} layers`);
-    return new MLP(acts.map((a, l) => Dense.random(sizes[l]!, sizes[l + 1]!, a, random)));
+    return new MLP(acts.map((a, l) => Dense.random(sizes[l]!, sizes[l + 1]!, a, random, scheme)));
   }
 
   /** The layer sizes, inputs first. */
@@ -206,4 +207,38 @@ export function staircaseNetwork(f: (x: number) => number, a: number, b: number,
   const hidden = new Dense(1, width, "sigmoid", new Float64Array(width).fill(k), xs.slice(1).map((x) => -k * (x - h / 2)));
   const output = new Dense(width, 1, "linear", fs.slice(1).map((v, i) => v - fs[i]!), [fs[0]!]);
   return new MLP([hidden, output]);
+}
+
+/** The initialisation schemes, named after who proposed them. Notebook 03 (lecture 001, initialisation). */
+export type InitScheme = "pytorch" | "glorot" | "he";
+
+/**
+ * The spread of each scheme for a layer with m = fan-in inputs and n = fan-out units:
+ * PyTorch's default W ~ U(−1/√m, 1/√m) (Var = 1/(3m); biases the same); Glorot W ~ U(−√(6/(m+n)), √(6/(m+n)))
+ * (Var = 2/(m+n), keeps the variance for tanh); He W ~ N(0, 2/m) (keeps it for ReLU); Glorot and He
+ * start biases at 0. Notebook 03 (lecture 001, W ~ U(−1/√m, 1/√m) with m the layer's input size).
+ */
+export function weightVariance(scheme: InitScheme, fanIn: number, fanOut: number): number {
+  if (scheme === "pytorch") return 1 / (3 * fanIn);
+  if (scheme === "glorot") return 2 / (fanIn + fanOut);
+  if (scheme === "he") return 2 / fanIn;
+  throw new Error(`unknown initialisation "${scheme as string}": use "pytorch", "glorot" or "he"`);
+}
+
+/** Fills a dense layer's weights and biases in place by `scheme`, drawing from `random` (the lib's seeded generator by default). Notebooks 02 and 03 (lecture 001, initialisation). */
+export function initLayer(layer: Dense, scheme: InitScheme, random: Random = rng()): Dense {
+  const m = layer.inputs;
+  const variance = weightVariance(scheme, m, layer.units);
+  if (scheme === "he") {
+    const std = Math.sqrt(variance);
+    for (let i = 0; i < layer.W.length; i++) layer.W[i] = random.normal(0, std);
+    layer.b.fill(0);
+  } else {
+    // U(−l, l) has variance l²/3: l = 1/√m for PyTorch's default, √(6/(m+n)) for Glorot.
+    const limit = scheme === "pytorch" ? 1 / Math.sqrt(m) : Math.sqrt(6 / (m + layer.units));
+    for (let i = 0; i < layer.W.length; i++) layer.W[i] = random.uniform(-limit, limit);
+    if (scheme === "pytorch") for (let i = 0; i < layer.b.length; i++) layer.b[i] = random.uniform(-limit, limit);
+    else layer.b.fill(0);
+  }
+  return layer;
 }

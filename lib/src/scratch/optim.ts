@@ -111,18 +111,9 @@ export class Momentum extends BaseOptimizer {
  * v is an exponential moving average of the gradients, so a step is never larger than η·max|g|;
  * it equals Goodfellow's form with ε = η (1 − α). Lecture: 003, SGD with momentum.
  */
-export class MomentumEMA extends BaseOptimizer {
-  readonly name = "Momentum (EMA)";
-  readonly alpha: number;
-  private v: Float64Array[] = [];
-  constructor(lr: number, options: MomentumOptions = {}) {
-    super(lr);
-    this.alpha = checkMomentum(options.momentum ?? 0.9);
-  }
-  protected init(sizes: number[]): void {
-    this.v = zeros(sizes);
-  }
-  protected update(p: Vec, g: Vec, i: number): void {
+export class MomentumEMA extends Momentum {
+  override readonly name = "Momentum (EMA)";
+  protected override update(p: Vec, g: Vec, i: number): void {
     const v = this.v[i]!;
     for (let j = 0; j < p.length; j++) {
       v[j] = this.alpha * v[j]! + (1 - this.alpha) * g[j]!;

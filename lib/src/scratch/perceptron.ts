@@ -157,9 +157,9 @@ export function dataRadius(X: ArrayLike<number>[]): number {
  * y_i = 1 and −1 for y_i = 0. Positive exactly when the unit separates D (with no point on the boundary).
  * Lecture: perceptron convergence (001).
  */
-export function margin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: ThresholdUnit): number {
+export function geometricMargin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: ThresholdUnit): number {
   const norm = Math.hypot(unit.w0, ...unit.w);
-  if (norm === 0) throw new Error("margin: the unit's weights are all zero, it defines no hyperplane");
+  if (norm === 0) throw new Error("geometricMargin: the unit's weights are all zero, it defines no hyperplane");
   let g = Infinity;
   for (let i = 0; i < X.length; i++) g = Math.min(g, ((y[i] === 1 ? 1 : -1) * unit.z(X[i]!)) / norm);
   return g;
