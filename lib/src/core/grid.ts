@@ -35,3 +35,12 @@ export function evaluateGrid(f: GridFunction, extent: Extent, resolution: number
   const z = y.map((_, r) => x.map((_, c) => Number(values[r * resolution + c])));
   return { x, y, z };
 }
+
+/**
+ * A grid function from a function of one point: `pointwise((p) => unit.predict(p))` evaluates it on
+ * every grid point, for from-scratch models that take one input at a time (a threshold unit, an MLP).
+ * Notebooks 01 and 02 (lectures 000 and 001, decision regions).
+ */
+export function pointwise(f: (point: number[]) => number): GridFunction {
+  return (points) => points.map((p) => f(p));
+}

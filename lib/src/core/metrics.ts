@@ -33,3 +33,20 @@ export function confusionCounts(trueLabels: ArrayLike<number>, predicted: ArrayL
   }
   return m;
 }
+
+/**
+ * The trailing moving average of a series: entry i is the mean of values[i − window + 1 … i] (fewer at
+ * the start), so a noisy mini-batch loss becomes readable without shifting it in time.
+ * Notebook 03 (lecture 003, mini-batch loss curves).
+ */
+export function movingAverage(values: ArrayLike<number>, window: number): number[] {
+  if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`movingAverage: window must be a positive integer, got ${window}`);
+  const out = new Array<number>(values.length);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= window) sum -= values[i - window]!;
+    out[i] = sum / Math.min(i + 1, window);
+  }
+  return out;
+}

@@ -188,3 +188,13 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
   return mnist;
 }
 
+
+/**
+ * Example `i` of an MNIST dataset (or any dataset of 28×28 images) as an image given as 28 rows of
+ * 28 pixel values in [0, 1], the layout of `conv2d` and `imageGrid`. Notebook 05 (lecture 001, CNN on digits).
+ */
+export function mnistImage(ds: Dataset, i: number): number[][] {
+  if (ds.cols !== MNIST_PIXELS) throw new RangeError(`mnistImage: the dataset has ${ds.cols} features per row, a 28×28 image has ${MNIST_PIXELS}`);
+  const pixels = ds.row(i);
+  return Array.from({ length: MNIST_SIZE }, (_, r) => Array.from(pixels.subarray(r * MNIST_SIZE, (r + 1) * MNIST_SIZE)));
+}

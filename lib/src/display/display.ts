@@ -12,7 +12,9 @@ import { readFileSync } from "fs";
 import { inspect } from "util";
 import { createRequire } from "module";
 import { type DisplayBundle, displayBundle, inKernel } from "../runtime/tslab";
-import type { Figure, GrayImage } from "./plot";
+import type { Figure } from "./style";
+import type { GrayImage } from "./images";
+import { titleText } from "./spec";
 import { imagePng, type ImageOptions, type PixelImage } from "./png";
 
 const nodeRequire: NodeRequire = typeof require === "function" ? require : createRequire(`${process.cwd()}/`);
@@ -77,18 +79,11 @@ export function plotlyScript(): string {
   );
 }
 
-function titleOf(fig: Figure): string | undefined {
-  const t = fig.layout.title;
-  if (typeof t === "string") return t;
-  const text = (t as { text?: unknown } | undefined)?.text;
-  return typeof text === "string" ? text : undefined;
-}
-
 /** A one-line description of a figure, for text-only front ends and logs. Lecture: all (display). */
 export function describeFigure(fig: Figure): string {
   const types = [...new Set(fig.data.map((t) => t.type ?? "scatter"))].join("/");
   const names = fig.data.map((t) => t.name).filter((n): n is string => typeof n === "string");
-  const title = titleOf(fig);
+  const title = titleText(fig.layout);
   return (
     `[figure${fig.name ? ` "${fig.name}"` : ""}${title ? `: ${title}` : ""} — ${fig.data.length} ${types} trace` +
     `${fig.data.length === 1 ? "" : "s"}${names.length ? ` (${[...new Set(names)].join(", ")})` : ""}]`

@@ -3,7 +3,7 @@
  * (lecture 003, backpropagation on a computational graph).
  */
 import type { GraphNode } from "../core/graph";
-import type { Figure } from "./plot";
+import type { Figure } from "./style";
 
 /**
  * A plotly figure of a computational graph listed by `graphNodes(root)`: operations in columns by depth, each leaf just

@@ -7,7 +7,7 @@
 import { randomBytes } from "crypto";
 import { displayBundle, inKernel } from "../runtime/tslab";
 import { escapeHtml, showFigure } from "./display";
-import { learningCurves, type History } from "./plot";
+import { learningCurves, type History } from "./charts";
 
 /** Options of `LiveTraining`. Lecture: learning curves (003). */
 export interface LiveOptions {

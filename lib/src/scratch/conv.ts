@@ -261,6 +261,11 @@ export const SOBEL_Y: FeatureMap = [
   [1, 2, 1],
 ];
 
+/** A feature map through ReLU, max(0, x) cell by cell: the non-linearity between convolution and pooling. Notebook 05 (lecture 001, CNN). */
+export function relu2d(x: ArrayLike<ArrayLike<number>>): FeatureMap {
+  return Array.from(x, (row) => Array.from(row, (v) => (v > 0 ? v : 0)));
+}
+
 /** `x` moved down by `dy` rows and right by `dx` columns (negative: up/left), filling with zeros. Lecture: CNN (001), translation. */
 export function shift2d(x: ArrayLike<ArrayLike<number>>, dy: number, dx: number): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");

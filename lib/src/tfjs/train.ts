@@ -62,6 +62,21 @@ export interface FitResult {
 }
 
 /**
+ * One history from the histories of consecutive `fit` calls on the same model (e.g. a fine-tuning
+ * phase at a lower learning rate): each metric's values, epoch after epoch. Every history must
+ * record the same metrics. Notebook 05 (lecture 003, LeNet trained then fine-tuned).
+ */
+export function concatHistories(...histories: Record<string, number[]>[]): Record<string, number[]> {
+  if (histories.length === 0) return {};
+  const keys = Object.keys(histories[0]!);
+  const sorted = (h: object) => Object.keys(h).sort().join(", ");
+  for (const h of histories) {
+    if (sorted(h) !== sorted(histories[0]!)) throw new Error(`concatHistories: histories record different metrics (${sorted(histories[0]!)} vs ${sorted(h)})`);
+  }
+  return Object.fromEntries(keys.map((k) => [k, histories.flatMap((h) => h[k]!)]));
+}
+
+/**
  * Trains a compiled tf.LayersModel on (x, y) for `epochs` epochs of mini-batches, reshuffled each
  * epoch by the seeded generator, with a live progress bar and learning curves; returns the
  * history; with `earlyStopping` it stops when the validation metric stops improving and restores
