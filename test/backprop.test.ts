@@ -3,7 +3,7 @@ import type { ActivationName } from "../lib/src/scratch/activations";
 import {
   type LossName, denseBackward, denseForward, evaluate, flattenGrads, lossAndGradients, lossOf, forward, parameters, trainMLP,
 } from "../lib/src/scratch/backprop";
-import { gradientCheck, maxRelativeError, numericalGradient, relativeError } from "../lib/src/scratch/gradcheck";
+import { gradientCheck, worstRelativeError, numericalGradient, relativeError } from "../lib/src/scratch/gradcheck";
 import { SGD } from "../lib/src/scratch/optim";
 import { Dense, MLP } from "../lib/src/scratch/mlp";
 import { toTfModel } from "../lib/src/tfjs/bridge";
@@ -114,11 +114,11 @@ describe("hand-written backprop", () => {
     expect(check.worst).toMatchObject({ param: 0, index: 3 });
   });
 
-  it("maxRelativeError is the worst entry's relative error over lists of vectors", () => {
-    expect(maxRelativeError([[1, 2], [0]], [[1, 2], [0]])).toBe(0);
-    expect(maxRelativeError([[1, 2], [3]], [[1, 2.2], [3]])).toBeCloseTo(0.2 / 2.2, 12);
-    expect(maxRelativeError([Float64Array.from([-1])], [[1]])).toBe(2);
-    expect(() => maxRelativeError([[1]], [[1, 2]])).toThrow(/same lengths/);
+  it("worstRelativeError is the worst entry's relative error over lists of vectors", () => {
+    expect(worstRelativeError([[1, 2], [0]], [[1, 2], [0]])).toBe(0);
+    expect(worstRelativeError([[1, 2], [3]], [[1, 2.2], [3]])).toBeCloseTo(0.2 / 2.2, 12);
+    expect(worstRelativeError([Float64Array.from([-1])], [[1]])).toBe(2);
+    expect(() => worstRelativeError([[1]], [[1, 2]])).toThrow(/same lengths/);
   });
 
   it("refuses a loss that does not fit the output layer", () => {

@@ -70,9 +70,9 @@ export function gradientCheck(f: () => number, params: readonly Vec[], analytic:
  * The largest relative error (as `relativeError`) between two lists of gradient vectors of the same
  * shapes, e.g. ours against TensorFlow.js's. Notebook 03 (lecture 003, checking backpropagation).
  */
-export function maxRelativeError(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number {
+export function worstRelativeError(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number {
   if (a.length !== b.length || a.some((v, p) => v.length !== b[p]!.length)) {
-    throw new Error("maxRelativeError: give two lists of vectors of the same lengths");
+    throw new Error("worstRelativeError: give two lists of vectors of the same lengths");
   }
   let worst = 0;
   a.forEach((v, p) => {
