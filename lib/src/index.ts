@@ -37,6 +37,7 @@ export * from "./display/plane";
 export * from "./display/images";
 export * from "./display/subplots";
 export * from "./display/table";
+export { showSource, sourceOf, highlightTs, type SourceExcerpt, type SourceOptions } from "./display/source";
 export * from "./display/graph";
 export * from "./display/png";
 export * from "./display/display";
