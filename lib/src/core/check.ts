@@ -1,6 +1,6 @@
 /**
  * Checks that notebooks use to verify the lectures' numbers: a failing check throws, so the cell
- * fails and the headless runner fails the notebook. Serves every lecture.
+ * fails and the headless runner fails the notebook. Notebooks 00–05.
  */
 
 /** Tolerances for `checkClose`: |a − b| ≤ atol + rtol·|b|, element-wise. */

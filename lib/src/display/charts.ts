@@ -1,12 +1,12 @@
 /**
  * Charts of numbers against an index or a category: line charts, learning curves, bar charts,
- * histograms, confusion matrices. Serves every notebook (learning curves from notebook 00 on;
+ * histograms, confusion matrices. Every notebook (learning curves from notebook 00 on;
  * lectures 000 and 003, training and evaluation).
  */
 import { type AxesOptions, type Figure, type Matrix, type PlotOptions, type Trace, type Vector, colorOf } from "./style";
 import { axis, baseLayout, figure, list, panelGrid, rows, tint } from "./spec";
 
-/** One line of a line chart. Lecture: training, loss (000). */
+/** One line of a line chart. Lecture 000 (training, loss). */
 export interface Series {
   /** Legend label. */
   name: string;
@@ -22,7 +22,7 @@ export interface Series {
   markers?: boolean;
 }
 
-/** Options of `lineChart`. Lecture: training, loss (000). */
+/** Options of `lineChart`. Notebooks 00–05 (lecture 000, training, loss). */
 export interface LineChartOptions extends AxesOptions {
   /** Logarithmic y axis (losses over many epochs). */
   logY?: boolean;
@@ -45,7 +45,7 @@ function seriesTrace(s: Series, i: number, axes: { xaxis?: string; yaxis?: strin
   };
 }
 
-/** A line chart of one or more series (e.g. a loss against the epoch). Lecture: training, loss. */
+/** A line chart of one or more series (e.g. a loss against the epoch). Notebooks 00–05 (training, loss). */
 export function lineChart(series: Series[], options: LineChartOptions = {}): Figure {
   if (series.length === 0) throw new Error("lineChart: no series given; pass at least one { name, y }");
   return figure(
@@ -58,10 +58,10 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): Fig
   );
 }
 
-/** Training history as Keras/TensorFlow.js records it: metric name → one value per epoch. Lecture: learning curves (003). */
+/** Training history as Keras/TensorFlow.js records it: metric name → one value per epoch. Lecture 003 (learning curves). */
 export type History = Record<string, ArrayLike<number>>;
 
-/** Options of `learningCurves`. Lecture: learning curves (003). */
+/** Options of `learningCurves`. Notebooks 00 and 03 (lecture 003, learning curves). */
 export interface LearningCurveOptions extends PlotOptions {
   /** Logarithmic loss axis. */
   logLoss?: boolean;
@@ -78,7 +78,7 @@ const ACCURACY_KEYS = ["acc", "accuracy"];
  * Learning curves: training (solid) and validation (dashed) loss, and accuracy in a second panel
  * when the history has one (`acc`/`accuracy`, `val_acc`/`val_accuracy`); optionally the loss per
  * mini-batch behind them. x is the epoch, from 1.
- * Lecture: ANN principles (003), learning curves and train/validation/test; early stopping (000).
+ * Notebooks 00 and 03 (lectures 000 and 003, ANN principles, learning curves and train/validation/test; early stopping).
  */
 export function learningCurves(history: History, options: LearningCurveOptions = {}): Figure {
   const loss = history["loss"];
@@ -116,19 +116,19 @@ export function learningCurves(history: History, options: LearningCurveOptions =
 }
 
 
-/** One group of bars. Lecture: softmax outputs, class frequencies (000, 003). */
+/** One group of bars. Lectures 000 and 003 (softmax outputs, class frequencies). */
 export interface BarSeries {
   name: string;
   values: Vector;
 }
 
-/** Options of `barChart`. Lecture: softmax outputs, class frequencies (000, 003). */
+/** Options of `barChart`. Notebook 02 (lectures 000 and 003, softmax outputs, class frequencies). */
 export interface BarChartOptions extends AxesOptions {
   /** Horizontal bars (long category names). */
   horizontal?: boolean;
 }
 
-/** A bar chart: one or more series over named categories. Lecture: softmax outputs, class frequencies. */
+/** A bar chart: one or more series over named categories. Notebook 02 (softmax outputs, class frequencies). */
 export function barChart(categories: Array<string | number>, series: BarSeries | BarSeries[], options: BarChartOptions = {}): Figure {
   const all = Array.isArray(series) ? series : [series];
   const traces = all.map((s, i): Trace => {
@@ -156,7 +156,7 @@ export function barChart(categories: Array<string | number>, series: BarSeries |
   );
 }
 
-/** Options of `histogram`. Lecture: initialisation and vanishing gradients (001, 003). */
+/** Options of `histogram`. Lectures 001 and 003 (initialisation and vanishing gradients). */
 export interface HistogramOptions extends AxesOptions {
   /** Number of equal-width bins (default 30). */
   bins?: number;
@@ -169,7 +169,7 @@ export interface HistogramOptions extends AxesOptions {
 /**
  * Histograms of one or more series of values, binned here (the spec holds counts, not the raw
  * values), overlaid semi-transparently: weights at initialisation, activations per layer, gradients.
- * Lecture: initialisation and vanishing gradients (001, 003).
+ * Lectures 001 and 003 (initialisation and vanishing gradients).
  */
 export function histogram(series: BarSeries | BarSeries[], options: HistogramOptions = {}): Figure {
   const all = Array.isArray(series) ? series : [series];
@@ -214,7 +214,7 @@ export function histogram(series: BarSeries | BarSeries[], options: HistogramOpt
   );
 }
 
-/** Options of `confusionMatrix`. Lecture: evaluation of classifiers (003). */
+/** Options of `confusionMatrix`. Notebooks 00, 02 and 05 (lecture 003, evaluation of classifiers). */
 export interface ConfusionMatrixOptions extends PlotOptions {
   /** Class names (default 0, 1, …). */
   labels?: string[];
@@ -224,7 +224,7 @@ export interface ConfusionMatrixOptions extends PlotOptions {
 
 /**
  * A confusion matrix m[true][predicted] as a heatmap with the count in each cell; true classes as
- * rows from the top, predicted classes as columns. Lecture: evaluation of classifiers (003), MNIST.
+ * rows from the top, predicted classes as columns. Notebooks 00, 02 and 05 (lecture 003, evaluation of classifiers, MNIST).
  */
 export function confusionMatrix(matrix: Matrix, options: ConfusionMatrixOptions = {}): Figure {
   const m = rows(matrix);

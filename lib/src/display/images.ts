@@ -6,7 +6,7 @@ import { type AxesOptions, type Figure, type Matrix, type PlotOptions, type Trac
 import { axis, baseLayout, figure, list, panelGrid, rows } from "./spec";
 import { imagePng } from "./png";
 
-/** Options of `heatmap`. Lecture: MLP weights, CNN feature maps (000). */
+/** Options of `heatmap`. Notebook 05 (lecture 000, MLP weights, CNN feature maps). */
 export interface HeatmapOptions extends AxesOptions {
   /** Column coordinates or labels (default 0, 1, …). */
   x?: Array<number | string>;
@@ -22,7 +22,7 @@ export interface HeatmapOptions extends AxesOptions {
   textFormat?: string;
 }
 
-/** A heatmap of a matrix z[row][column] (weights, activations, attention). Lecture: MLP weights, CNN feature maps. */
+/** A heatmap of a matrix z[row][column] (weights, activations, attention). Notebook 05 (MLP weights, CNN feature maps). */
 export function heatmap(z: Matrix, options: HeatmapOptions = {}): Figure {
   const zz = rows(z);
   const trace: Trace = {
@@ -45,14 +45,14 @@ export function heatmap(z: Matrix, options: HeatmapOptions = {}): Figure {
   );
 }
 
-/** A grey-scale (single channel) image: `data` holds height × width values, row by row. Lecture: CNN and MNIST (000, 001). */
+/** A grey-scale (single channel) image: `data` holds height × width values, row by row. Lectures 000 and 001 (CNN and MNIST). */
 export interface GrayImage {
   width: number;
   height: number;
   data: Vector;
 }
 
-/** Options of `imageGrid`. Lecture: CNN and MNIST (000, 001). */
+/** Options of `imageGrid`. Notebooks 00, 02 and 05 (lectures 000 and 001, CNN and MNIST). */
 export interface ImageGridOptions extends PlotOptions {
   /** Images per row (default: up to 10). */
   columns?: number;
@@ -66,7 +66,7 @@ export interface ImageGridOptions extends PlotOptions {
   cellSize?: number;
 }
 
-/** Normalises an image given as rows or as a GrayImage. Lecture: CNN and MNIST (000, 001). */
+/** Normalises an image given as rows or as a GrayImage. Lectures 000 and 001 (CNN and MNIST). */
 export function toGrayImage(image: GrayImage | Matrix): GrayImage {
   if ("width" in image && "height" in image && "data" in image) {
     const img = image as GrayImage;
@@ -83,7 +83,7 @@ export function toGrayImage(image: GrayImage | Matrix): GrayImage {
 
 /**
  * A grid of small images with captions: MNIST digits, convolution filters, feature maps.
- * Lecture: CNN (000, 001), filters and feature maps; MNIST.
+ * Notebooks 00, 02 and 05 (lectures 000 and 001, CNN, filters and feature maps; MNIST).
  */
 export function imageGrid(images: Array<GrayImage | Matrix>, options: ImageGridOptions = {}): Figure {
   if (images.length === 0) throw new Error("imageGrid: no images given");

@@ -7,7 +7,7 @@ import { type Extent, type GridFunction, evaluateGrid } from "../core/grid";
 import { type AxesOptions, type Figure, type Matrix, type Trace, type Vector, SEQUENTIAL_SCALE, colorOf } from "./style";
 import { axis, baseLayout, figure, list, rows, tint } from "./spec";
 
-/** Points of a 2-D classification problem: one row [x1, x2] per point, one class label per point. Lecture: perceptron and MLP (001, 003). */
+/** Points of a 2-D classification problem: one row [x1, x2] per point, one class label per point. Lectures 001 and 003 (perceptron and MLP). */
 export interface LabelledPoints {
   points: Matrix;
   labels: Vector;
@@ -17,7 +17,7 @@ export interface LabelledPoints {
 
 /**
  * A 2-D classification dataset in the data module's layout: x row-major with cols = 2, y one class
- * per row. Lecture: perceptron and MLP (001, 003).
+ * per row. Lectures 001 and 003 (perceptron and MLP).
  */
 export interface PlaneDataset {
   x: Vector;
@@ -64,7 +64,7 @@ function classTraces({ points, labels, classNames }: LabelledPoints): Trace[] {
   });
 }
 
-/** A scatter plot of 2-D points coloured by class. Lecture: perceptron and MLP (001), toy problems. */
+/** A scatter plot of 2-D points coloured by class. Notebooks 00 and 01 (lecture 001, perceptron and MLP, toy problems). */
 export function scatterClasses(dataset: LabelledPoints | PlaneDataset, options: AxesOptions & { classNames?: string[] } = {}): Figure {
   const data = labelled(dataset, "scatterClasses", options.classNames);
   checkLabelled(data, "scatterClasses");
@@ -75,7 +75,7 @@ export function scatterClasses(dataset: LabelledPoints | PlaneDataset, options: 
   );
 }
 
-/** Options of `decisionRegions`. Lecture: decision regions (000, 001). */
+/** Options of `decisionRegions`. Notebooks 00, 01 and 02 (lectures 000 and 001, decision regions). */
 export interface DecisionRegionOptions extends AxesOptions {
   /** Grid points per axis (default 100). */
   resolution?: number;
@@ -105,8 +105,8 @@ function boundingExtent(points: Matrix): Extent {
 
 /**
  * Decision regions of a classifier behind the labelled points: `classify` is evaluated on a grid
- * (one batched call) and drawn as a heatmap. Lecture: perceptron (001), MLP and XOR, universal
- * approximation (000, 003).
+ * (one batched call) and drawn as a heatmap. Notebooks 00, 01 and 02 — lectures 001 (perceptron), 000 and 003 (MLP and XOR, universal
+ * approximation).
  */
 export function decisionRegions(
   classify: GridFunction,
@@ -181,7 +181,7 @@ export function decisionRegions(
 }
 
 
-/** A path in the parameter plane, e.g. the iterates w⁽ᵗ⁾ of an optimizer. Lecture: gradient descent and optimizers (000, 001, 003). */
+/** A path in the parameter plane, e.g. the iterates w⁽ᵗ⁾ of an optimizer. Lectures 000, 001 and 003 (gradient descent and optimizers). */
 export interface Trajectory {
   name: string;
   /** One [w1, w2] per step. */
@@ -190,7 +190,7 @@ export interface Trajectory {
   color?: number;
 }
 
-/** Options of `lossSurface`. Lecture: gradient descent and optimizers (000, 001, 003). */
+/** Options of `lossSurface`. Notebook 03 (lectures 000, 001 and 003, gradient descent and optimizers). */
 export interface LossSurfaceOptions extends AxesOptions {
   /** Grid points per axis (default 80). */
   resolution?: number;
@@ -206,8 +206,8 @@ export interface LossSurfaceOptions extends AxesOptions {
 
 /**
  * Contour plot of a loss of two parameters L(w1, w2) with optimizer trajectories over it (start as
- * a circle, end as a star). Lecture: gradient descent on a 2-parameter loss surface (000), SGD,
- * momentum, Adam (001, 003).
+ * a circle, end as a star). Notebook 03 — lectures 000 (gradient descent on a 2-parameter loss surface), 001 and 003 (SGD,
+ * momentum, Adam).
  */
 export function lossSurface(loss: (w1: number, w2: number) => number, extent: Extent, options: LossSurfaceOptions = {}): Figure {
   const grid = evaluateGrid((pts) => pts.map(([a, b]) => loss(a!, b!)), extent, options.resolution ?? 80);
@@ -261,7 +261,7 @@ export function lossSurface(loss: (w1: number, w2: number) => number, extent: Ex
   );
 }
 
-/** A contour plot of z[row = y][column = x] on given axes. Lecture: loss surfaces (000). */
+/** A contour plot of z[row = y][column = x] on given axes. Lecture 000 (loss surfaces). */
 export function contourPlot(x: Vector, y: Vector, z: Matrix, options: AxesOptions & { levels?: number } = {}): Figure {
   const zz = rows(z);
   if (zz.length !== y.length || zz.some((r) => r.length !== x.length)) {

@@ -2,16 +2,16 @@
  * The course's one look for figures: the plotly spec types, the colour scheme (Okabe–Ito), the font
  * stack and the colour scales. A spec is plain JSON (no random ids, no timestamps), so the same data
  * always gives the same bytes; `show(figure)` displays it and the figure export finds it by its
- * `name`. Serves every notebook's plots (charts.ts, plane.ts, images.ts, subplots.ts).
+ * `name`. Notebook 05 ('s plots (charts.ts, plane.ts, images.ts, subplots.ts).
  */
-/** One plotly trace (minimal hand-written type: plotly accepts many more keys). Lecture: all (plots). */
+/** One plotly trace (minimal hand-written type: plotly accepts many more keys). Every notebook (plots). */
 export interface Trace {
   type?: string;
   name?: string;
   [key: string]: unknown;
 }
 
-/** A plotly layout (minimal hand-written type). Lecture: all (plots). */
+/** A plotly layout (minimal hand-written type). Every notebook (plots). */
 export interface Layout {
   title?: unknown;
   width?: number;
@@ -22,7 +22,7 @@ export interface Layout {
 /**
  * A plotly figure spec. `name` is a stable identifier (letters, digits, `-`, `_`) under which the
  * figure export writes the figure (`build/figures/<notebook>/<name>.svg`).
- * Lecture: all (plots).
+ * Every notebook (plots).
  */
 export interface Figure {
   name?: string;
@@ -30,7 +30,7 @@ export interface Figure {
   layout: Layout;
 }
 
-/** Options every plot function accepts. Lecture: all (plots). */
+/** Options every plot function accepts. Every notebook (plots). */
 export interface PlotOptions {
   /** Stable figure name for export, e.g. "xor-decision-regions". */
   name?: string;
@@ -40,13 +40,13 @@ export interface PlotOptions {
   height?: number;
 }
 
-/** Options of plots with two labelled axes. Lecture: all (plots). */
+/** Options of plots with two labelled axes. Every notebook (plots). */
 export interface AxesOptions extends PlotOptions {
   xTitle?: string;
   yTitle?: string;
 }
 
-/** The course's colour scheme: Okabe–Ito, readable for colour-blind viewers and on a projector. Lecture: all (plots). */
+/** The course's colour scheme: Okabe–Ito, readable for colour-blind viewers and on a projector. Every notebook (plots). */
 export const COLORS: readonly string[] = [
   "#0072B2", // blue
   "#D55E00", // vermillion
@@ -58,14 +58,14 @@ export const COLORS: readonly string[] = [
   "#000000", // black
 ];
 
-/** The course's font stack (fonts found on Linux, macOS and Windows). Lecture: all (plots). */
+/** The course's font stack (fonts found on Linux, macOS and Windows). Every notebook (plots). */
 export const FONT_FAMILY = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 
-/** Sequential colour scale for magnitudes (losses, activations). Lecture: all (plots). */
+/** Sequential colour scale for magnitudes (losses, activations). Every notebook (plots). */
 export const SEQUENTIAL_SCALE = "Viridis";
 /**
  * Diverging colour scale for signed values (weights, filters): blue < 0 (white) < red, ColorBrewer
- * RdBu; centre it on 0 with a symmetric range or `zmid: 0`. Lecture: CNN filters and weights (000, 001).
+ * RdBu; centre it on 0 with a symmetric range or `zmid: 0`. Notebook 05 (lectures 000 and 001, CNN filters and weights).
  */
 export const DIVERGING_SCALE: [number, string][] = [
   [0, "#2166ac"],
@@ -74,19 +74,19 @@ export const DIVERGING_SCALE: [number, string][] = [
   [0.75, "#f4a582"],
   [1, "#b2182b"],
 ];
-/** Grey scale for images: 0 is black, the maximum white. Lecture: CNN and MNIST images (000, 001). */
+/** Grey scale for images: 0 is black, the maximum white. Lectures 000 and 001 (CNN and MNIST images). */
 export const GRAY_SCALE: [number, string][] = [
   [0, "#000000"],
   [1, "#ffffff"],
 ];
 
 
-/** A numeric vector: a plain array or a typed array. Lecture: all (plots). */
+/** A numeric vector: a plain array or a typed array. Every notebook (plots). */
 export type Vector = ArrayLike<number>;
-/** A matrix given as rows. Lecture: all (plots). */
+/** A matrix given as rows. Every notebook (plots). */
 export type Matrix = ArrayLike<ArrayLike<number>>;
 
-/** Colour of series/class `i` in the course scheme. Lecture: all (plots). */
+/** Colour of series/class `i` in the course scheme. Every notebook (plots). */
 export function colorOf(i: number): string {
   return COLORS[((i % COLORS.length) + COLORS.length) % COLORS.length]!;
 }

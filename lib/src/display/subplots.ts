@@ -1,10 +1,10 @@
 /**
- * Small multiples: several single-panel figures placed in one grid figure. Serves every notebook.
+ * Small multiples: several single-panel figures placed in one grid figure. Notebooks 01, 02, 03 and 05.
  */
 import type { Figure, PlotOptions, Trace } from "./style";
 import { baseLayout, figure, panelGrid, titleText } from "./spec";
 
-/** Options of `subplots`. Lecture: all (plots). */
+/** Options of `subplots`. Notebooks 01, 02, 03 and 05 (plots). */
 export interface SubplotOptions extends PlotOptions {
   /** Panels per row (default: all in one row). */
   columns?: number;
@@ -15,7 +15,7 @@ export interface SubplotOptions extends PlotOptions {
 
 /**
  * Small multiples: places single-panel figures side by side in a grid, each keeping its traces and
- * axis settings (e.g. the same classifier at several epochs). Serves every lecture.
+ * axis settings (e.g. the same classifier at several epochs). Notebooks 01, 02, 03 and 05.
  */
 export function subplots(figures: Figure[], options: SubplotOptions = {}): Figure {
   if (figures.length === 0) throw new Error("subplots: no figures given");

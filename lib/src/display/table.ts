@@ -1,7 +1,7 @@
 /**
  * Small tables for the notebooks' prose: rows of named values rendered as a markdown table that
  * `show` displays (rendered in Jupyter, readable as text in a log). For data frames use nodejs-polars.
- * Serves every notebook (notebooks 01–05 print their comparisons this way).
+ * Notebooks 00–05 (notebooks 01–05 print their comparisons this way).
  */
 
 /** One cell: a string (already formatted, may hold markdown or $math$) or a number (printed as is). */

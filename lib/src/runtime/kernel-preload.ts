@@ -3,7 +3,7 @@
  * ZeroMQ sends. tslab fires `socket.send` without awaiting it, and zeromq 6 rejects a send issued while
  * the previous one is still being written ("Socket is busy writing"), so a cell that prints a few thousand
  * lines lost its reply and hung the kernel. Also lifts the iopub publisher's high-water mark, past which
- * ZeroMQ silently drops output. Serves every lecture (the kernel the notebooks run on).
+ * ZeroMQ silently drops output. Every notebook (the kernel the notebooks run on).
  */
 import * as path from "node:path";
 

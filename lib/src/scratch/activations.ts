@@ -1,13 +1,13 @@
 /**
  * Activation functions (funzioni di attivazione) and their derivatives, from scratch on plain numbers
- * and Float64Arrays. Lecture: neurons and layers (000), MLP and common activations (001),
+ * and Float64Arrays. Notebooks 02 and 03 — lectures 000 (neurons and layers), MLP and common activations (001),
  * activation functions for hidden and output layers (003).
  */
 
 /** The activations the lib knows by name; every one but "softmax" acts element-wise. */
 export type ActivationName = "linear" | "step" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "elu" | "softmax";
 
-/** An element-wise activation a: R → R with its derivative a′. Lecture: activation functions (003). */
+/** An element-wise activation a: R → R with its derivative a′. Notebooks 00, 02 and 03 (lecture 003, activation functions). */
 export interface Activation {
   /** Its name, as used by `activation(name)` and the dense layer. */
   readonly name: Exclude<ActivationName, "softmax">;
@@ -88,7 +88,7 @@ const DEFAULTS: Partial<Record<Exclude<ActivationName, "softmax">, Activation>> 
 /**
  * Softmax σ(z)_i = e^(z_i) / Σ_j e^(z_j): the logits z become probabilities (each in (0, 1), summing
  * to 1). Numerically stable: the largest logit is subtracted first, which leaves the result unchanged.
- * Lecture: softmax layer and logits (000), output layer (003).
+ * Notebooks 00, 02 and 03 (lectures 000 and 003, softmax layer and logits, output layer).
  */
 export function softmax(z: ArrayLike<number>): Float64Array {
   if (z.length === 0) throw new Error("softmax of an empty vector: give at least one logit");
@@ -106,7 +106,7 @@ export function softmax(z: ArrayLike<number>): Float64Array {
 
 /**
  * The softmax's derivative, its Jacobian ∂σ_i/∂z_j = σ_i(δ_ij − σ_j), as an n×n row-major
- * Float64Array (row i, column j at [i·n + j]). Lecture: softmax layer (000, 003).
+ * Float64Array (row i, column j at [i·n + j]). Lectures 000 and 003 (softmax layer).
  */
 export function softmaxJacobian(z: ArrayLike<number>): Float64Array {
   const s = softmax(z);
@@ -120,7 +120,7 @@ export function softmaxJacobian(z: ArrayLike<number>): Float64Array {
 
 /**
  * Applies the activation called `name` to a whole pre-activation vector z: element-wise for all but
- * "softmax", which acts on the vector. Returns a new Float64Array. Lecture: a layer σ(Wx + b) (000).
+ * "softmax", which acts on the vector. Returns a new Float64Array. Lecture 000 (a layer σ(Wx + b)).
  */
 export function activate(name: ActivationName, z: ArrayLike<number>): Float64Array {
   if (name === "softmax") return softmax(z);

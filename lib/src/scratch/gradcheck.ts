@@ -4,7 +4,7 @@
  */
 import type { Vec } from "./optim";
 
-/** CS231n's relative error |a − b| / max(|a|, |b|) (0 when both are 0). Lecture: 003, checking backpropagation. */
+/** CS231n's relative error |a − b| / max(|a|, |b|) (0 when both are 0). Lecture 003 (checking backpropagation). */
 export function relativeError(a: number, b: number): number {
   const scale = Math.max(Math.abs(a), Math.abs(b));
   return scale === 0 ? 0 : Math.abs(a - b) / scale;
@@ -13,7 +13,7 @@ export function relativeError(a: number, b: number): number {
 /**
  * Centred finite differences ∂f/∂θᵢ ≈ (f(θ + h eᵢ) − f(θ − h eᵢ)) / 2h for every entry of every
  * parameter vector; `f` reads the parameters, which are perturbed in place and restored.
- * Lecture: 000, ∇L(θ) = [∂L/∂θᵢ].
+ * Notebook 03 (lecture 000, ∇L(θ) = [∂L/∂θᵢ]).
  */
 export function numericalGradient(f: () => number, params: readonly Vec[], h = 1e-5): Float64Array[] {
   return params.map((p) => {
@@ -31,7 +31,7 @@ export function numericalGradient(f: () => number, params: readonly Vec[], h = 1
   });
 }
 
-/** Result of a gradient check. Lecture: 003, checking backpropagation. */
+/** Result of a gradient check. Lecture 003 (checking backpropagation). */
 export interface GradientCheck {
   /** The largest relative error over all entries. */
   maxRelativeError: number;
@@ -44,7 +44,7 @@ export interface GradientCheck {
 /**
  * Compares analytic gradients with centred finite differences of `f` entry by entry, by CS231n's
  * relative error (≲ 1e-7 is right in float64; ≳ 1e-2 is a bug, unless a ReLU kink sits within h).
- * Lecture: 003, backpropagation; 000, differenziazione automatica.
+ * Notebook 03 (lectures 000 and 003, backpropagation; differenziazione automatica).
  */
 export function gradientCheck(f: () => number, params: readonly Vec[], analytic: readonly ArrayLike<number>[], h = 1e-5): GradientCheck {
   if (analytic.length !== params.length || analytic.some((g, i) => g.length !== params[i]!.length)) {

@@ -1,7 +1,7 @@
 /**
  * The multilayer perceptron from scratch: a dense layer σ(Wx + b), a network as nested layers, the
  * forward pass, parameter counting, and the equivalent TensorFlow.js model with the same weights.
- * Lecture: neurons, layers and the toy sigmoid network (000), MLP (001, 003).
+ * Notebooks 01, 02, 03 and 05 (lectures 000, 001 and 003, neurons, layers and the toy sigmoid network, MLP).
  */
 import { type ActivationName, activate } from "./activations";
 import { type Random, rng } from "../core/random";
@@ -10,7 +10,7 @@ import { type Random, rng } from "../core/random";
  * A dense (fully connected) layer a = σ(Wx + b). Data layout, kept simple for hand-written backprop:
  * `W` is a Float64Array of shape units×inputs in row-major order, so W[i·inputs + j] is the weight from
  * input j to neuron i (row i of W is neuron i's weight vector, as the lecture writes W); `b` has one
- * bias per neuron. Lecture: a layer σ(Wx + b) (000).
+ * bias per neuron. Notebooks 01, 02 and 03 (lecture 000, a layer σ(Wx + b)).
  */
 export class Dense {
   /** Number of inputs (columns of W). */
@@ -40,7 +40,7 @@ export class Dense {
     this.b = b === undefined ? new Float64Array(units) : Float64Array.from(b);
   }
 
-  /** A layer from W written as rows (one per neuron, as in the lecture) and b. Lecture: toy network (000). */
+  /** A layer from W written as rows (one per neuron, as in the lecture) and b. Notebooks 01, 02, 03 and 05 (lecture 000, toy network). */
   static fromRows(W: ArrayLike<number>[], b: ArrayLike<number>, activation: ActivationName = "linear"): Dense {
     if (W.length === 0) throw new Error("Dense.fromRows: W has no rows; give one row per neuron");
     const inputs = W[0]!.length;
@@ -92,7 +92,7 @@ export class Dense {
 
 /**
  * A feed-forward network as nested layers, f(x) = σ(W^L … σ(W²σ(W¹x + b¹) + b²) … + b^L).
- * Lecture: matrix operations for all layers (000), multilayer perceptron (001, 003).
+ * Notebooks 02 and 03 (lectures 000, 001 and 003, matrix operations for all layers, multilayer perceptron).
  */
 export class MLP {
   /** The layers, input side first. */
@@ -145,7 +145,7 @@ export class MLP {
     return X.map((x) => this.forward(x));
   }
 
-  /** Number of learnable parameters, summed over the layers. Lecture: 3-4-2 network, 26 parameters (000). */
+  /** Number of learnable parameters, summed over the layers. Notebooks 01, 02, 03 and 05 (lecture 000, 3-4-2 network, 26 parameters). */
   get paramCount(): number {
     return this.layers.reduce((n, l) => n + l.paramCount, 0);
   }
@@ -153,7 +153,7 @@ export class MLP {
 
 /**
  * The single linear layer equal to `second` after `first` when both are linear: W = W²W¹, b = W²b¹ + b²,
- * showing that without a non-linearity depth collapses. Lecture: activation functions, W₁W₂x = Wx (000).
+ * showing that without a non-linearity depth collapses. Notebook 02 (lecture 000, activation functions, W₁W₂x = Wx).
  */
 export function composeLinear(first: Dense, second: Dense): Dense {
   if (first.activation !== "linear" || second.activation !== "linear") {
@@ -175,7 +175,7 @@ export function composeLinear(first: Dense, second: Dense): Dense {
 
 /**
  * Parameters of a dense network with layer sizes `sizes` (inputs first): weights Σ n_l·n_(l+1), biases
- * Σ n_(l+1). A 3-4-2 network has 20 weights + 6 biases = 26. Lecture: elements of neural networks (000).
+ * Σ n_(l+1). A 3-4-2 network has 20 weights + 6 biases = 26. Notebooks 02 and 05 (lecture 000, elements of neural networks).
  */
 export function countParams(sizes: number[]): { weights: number; biases: number; total: number } {
   if (sizes.length < 2 || sizes.some((n) => !(Number.isInteger(n) && n > 0))) {
@@ -195,7 +195,7 @@ export function countParams(sizes: number[]): { weights: number; biases: number;
  * behind the universal approximation theorem: F(x) = f(x₀) + Σᵢ (f(xᵢ) − f(xᵢ₋₁))·σ(k(x − tᵢ)), a
  * staircase through f at `width` + 1 evenly spaced points xᵢ, each step a steep sigmoid centred at the
  * midpoint tᵢ with slope k = `steepness`/h (h the spacing, default steepness 10). The error shrinks
- * like the spacing as the width grows. Lecture: universal approximation (000, 003).
+ * like the spacing as the width grows. Notebook 02 (lectures 000 and 003, universal approximation).
  */
 export function staircaseNetwork(f: (x: number) => number, a: number, b: number, width: number, steepness = 10): MLP {
   if (!(Number.isInteger(width) && width >= 1)) throw new Error(`staircaseNetwork: width must be a positive integer, got ${width}`);
