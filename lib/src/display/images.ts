@@ -3,7 +3,7 @@
  * (MNIST digits, filters, feature maps). Notebooks 00, 02 and 05 (lectures 000 and 001, CNN and MNIST).
  */
 import { type AxesOptions, type Figure, type Matrix, type PlotOptions, type Trace, type Vector, SEQUENTIAL_SCALE } from "./style";
-import { axis, baseLayout, figure, list, panelGrid, rows } from "./spec";
+import { axis, baseLayout, figure, list, panelGrid, rows, textLabel } from "./spec";
 import { imagePng } from "./png";
 
 /** Options of `heatmap`. Notebook 05 (lecture 000, MLP weights, CNN feature maps). */
@@ -130,17 +130,7 @@ export function imageGrid(images: Array<GrayImage | Matrix>, options: ImageGridO
     layout[`xaxis${k}`] = { domain: xDomain, anchor: `y${k}`, ...hidden, constrain: "domain" };
     layout[`yaxis${k}`] = { domain: [bottom, top], anchor: `x${k}`, autorange: "reversed", scaleanchor: `x${k}`, ...hidden, constrain: "domain" };
     if (options.captions) {
-      annotations.push({
-        text: options.captions[i],
-        xref: `x${k} domain`,
-        yref: `y${k} domain`,
-        x: 0.5,
-        y: 0,
-        yanchor: "top",
-        xanchor: "center",
-        showarrow: false,
-        font: { size: 12 },
-      });
+      annotations.push(textLabel(options.captions[i]!, 0.5, 0, { xref: `x${k} domain`, yref: `y${k} domain`, anchor: "top", size: 12 }));
     }
   });
   if (annotations.length > 0) layout["annotations"] = annotations;

@@ -94,3 +94,8 @@ export function panelGrid(count: number, columns: number, { hgap = 0, vgap = 0 }
     return { row, column, x: [x0, x0 + cw], y: [y1 - rh, y1] };
   });
 }
+
+/** A text annotation centred horizontally at (x, y), hanging below that point ("top") or standing on it ("bottom"). */
+export function textLabel(text: string, x: number, y: number, at: { xref: string; yref: string; anchor: "top" | "bottom"; size: number }): Record<string, unknown> {
+  return { text, xref: at.xref, yref: at.yref, x, y, yanchor: at.anchor, xanchor: "center", showarrow: false, font: { size: at.size } };
+}

@@ -2,7 +2,7 @@
  * Small multiples: several single-panel figures placed in one grid figure. Notebooks 01, 02, 03 and 05.
  */
 import type { Figure, PlotOptions, Trace } from "./style";
-import { baseLayout, figure, panelGrid, titleText } from "./spec";
+import { baseLayout, figure, panelGrid, textLabel, titleText } from "./spec";
 
 /** Options of `subplots`. Notebooks 01, 02, 03 and 05 (plots). */
 export interface SubplotOptions extends PlotOptions {
@@ -56,17 +56,7 @@ export function subplots(figures: Figure[], options: SubplotOptions = {}): Figur
     layout[`yaxis${k}`] = { ...fy, domain: [y0, y1], anchor: `x${k}`, ...(sa === undefined ? {} : { scaleanchor: `x${k}` }) };
     const title = options.titles?.[i] ?? titleText(f.layout);
     if (title !== undefined) {
-      annotations.push({
-        text: title,
-        xref: "paper",
-        yref: "paper",
-        x: (x0 + x1) / 2,
-        y: y1,
-        yanchor: "bottom",
-        xanchor: "center",
-        showarrow: false,
-        font: { size: 15 },
-      });
+      annotations.push(textLabel(title, (x0 + x1) / 2, y1, { xref: "paper", yref: "paper", anchor: "bottom", size: 15 }));
     }
   });
   if (annotations.length > 0) layout["annotations"] = annotations;
