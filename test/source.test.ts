@@ -4,8 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { highlightTs, showSource, sourceOf, tokenize } from "../lib/src/display/source";
 import { trainPerceptron } from "../lib/src/scratch/perceptron";
-import type { Notebook, Output } from "../scripts/lib/nbformat";
-import { executeNotebook } from "../scripts/lib/runner";
+import { executeNotebook, type Notebook, type Output } from "nbconvert-ts-runner";
 
 const SRC = path.resolve(__dirname, "..", "lib", "src");
 const lines = (file: string) => readFileSync(path.join(SRC, file), "utf8").split("\n");
