@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { activate, activation, elu, leakyRelu, relu, sigmoid, softmax, softmaxJacobian, step, tanh, type Activation } from "../lib/src/scratch/activations";
+import { activate, activation, softmax, softmaxJacobian, type Activation } from "../lib/src/scratch/activations";
+
+const [sigmoid, tanh, relu, step] = (["sigmoid", "tanh", "relu", "step"] as const).map((name) => activation(name));
+const leakyRelu = (alpha?: number) => activation("leakyRelu", { alpha });
+const elu = (alpha?: number) => activation("elu", { alpha });
 
 const points = [-3.7, -1.2, -0.3, 0.4, 0.9, 2.5, 6];
 const h = 1e-5;
@@ -69,6 +73,10 @@ describe("activations", () => {
     expect(Array.from(activate("relu", [-1, 2]))).toEqual([0, 2]);
     expect(Array.from(activate("softmax", [0, 0]))).toEqual([0.5, 0.5]);
     expect(() => activation("swish" as never)).toThrow(/unknown activation "swish"/);
+    expect(() => activation("toString" as never)).toThrow(/unknown activation/);
+    expect(() => activation("relu", { alpha: 0.1 })).toThrow(/no α/);
+    expect(activation("leakyRelu")).toBe(activation("leakyRelu"));
+    expect(activation("leakyRelu", { alpha: 0.2 }).df(-1)).toBe(0.2);
     expect(() => softmax([])).toThrow(/empty/);
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Value, graphNodes, topologicalOrder, value } from "../lib/src/scratch/autodiff";
 import { graphFigure } from "../lib/src/display/graph";
-import { relativeError } from "../lib/src/scratch/backprop";
+import { relativeError } from "../lib/src/scratch/gradcheck";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 
 beforeAll(async () => {

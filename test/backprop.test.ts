@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ActivationName } from "../lib/src/scratch/activations";
 import {
-  type LossName, denseBackward, denseForward, evaluate, flattenGrads, gradientCheck, lossAndGradients, lossOf, forward, numericalGradient, parameters,
-  relativeError, trainMLP,
+  type LossName, denseBackward, denseForward, evaluate, flattenGrads, lossAndGradients, lossOf, forward, parameters, trainMLP,
 } from "../lib/src/scratch/backprop";
+import { gradientCheck, worstRelativeError, numericalGradient, relativeError } from "../lib/src/scratch/gradcheck";
 import { SGD } from "../lib/src/scratch/optim";
 import { Dense, MLP } from "../lib/src/scratch/mlp";
 import { toTfModel } from "../lib/src/tfjs/bridge";
@@ -112,6 +112,13 @@ describe("hand-written backprop", () => {
     const check = gradientCheck(f, parameters(net), grads);
     expect(check.maxRelativeError).toBeGreaterThan(0.05);
     expect(check.worst).toMatchObject({ param: 0, index: 3 });
+  });
+
+  it("worstRelativeError is the worst entry's relative error over lists of vectors", () => {
+    expect(worstRelativeError([[1, 2], [0]], [[1, 2], [0]])).toBe(0);
+    expect(worstRelativeError([[1, 2], [3]], [[1, 2.2], [3]])).toBeCloseTo(0.2 / 2.2, 12);
+    expect(worstRelativeError([Float64Array.from([-1])], [[1]])).toBe(2);
+    expect(() => worstRelativeError([[1]], [[1, 2]])).toThrow(/same lengths/);
   });
 
   it("refuses a loss that does not fit the output layer", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { LAPLACIAN, SOBEL_X, SOBEL_Y, avgPool2d, avgPool2dBackward, conv2d, conv2dChannels, conv2dIm2col, im2col, maxPool2d, maxPool2dBackward, outputSize, pad2d, shift2d, shiftedCopies, testPattern, type FeatureMap, type Volume } from "../lib/src/scratch/conv";
+import { LAPLACIAN, SOBEL_X, SOBEL_Y, avgPool2d, avgPool2dBackward, conv2d, conv2dChannels, conv2dIm2col, im2col, maxPool2d, maxPool2dBackward, outputSize, pad2d, relu2d, shift2d, shiftedCopies, testPattern, type FeatureMap, type Volume } from "../lib/src/scratch/conv";
 import { kernelsToTensor, tensorToVolume, volumeToTensor } from "../lib/src/tfjs/bridge";
 import { Dataset } from "../lib/src/data/dataset";
 import { Random } from "../lib/src/core/random";
@@ -139,6 +139,11 @@ describe("pooling against tf.maxPool / tf.avgPool and their gradients", () => {
 });
 
 describe("filters, translation and the test pattern", () => {
+  it("relu2d zeroes the negative cells of a feature map and keeps the rest", () => {
+    expect(relu2d([[-1, 2], [0, -0.5]])).toEqual([[0, 2], [0, 0]]);
+    expect(relu2d([Float32Array.from([3, -3])])).toEqual([[3, 0]]);
+  });
+
   it("Laplacian is zero on flat regions; Sobel responds to edges of its own orientation only", () => {
     const flat = Array.from({ length: 6 }, () => new Array(6).fill(3));
     expect(conv2d(flat, LAPLACIAN).flat().every((v) => v === 0)).toBe(true);

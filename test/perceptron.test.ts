@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { andUnit, dataRadius, margin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/scratch/perceptron";
+import { andUnit, dataRadius, geometricMargin, novikoffBound, orUnit, ThresholdUnit, trainPerceptron } from "../lib/src/scratch/perceptron";
 import { Random } from "../lib/src/core/random";
 import { linearlySeparable } from "../lib/src/data/toy";
 
@@ -59,7 +59,7 @@ describe("perceptron algorithm", () => {
       const X = set.data.xRows();
       const y = Array.from(set.data.y);
       const R = dataRadius(X);
-      const gamma = margin(X, y, teacher);
+      const gamma = geometricMargin(X, y, teacher);
       expect(R).toBeCloseTo(set.R, 5);
       expect(gamma).toBeCloseTo(set.gamma, 5);
       expect(gamma).toBeGreaterThanOrEqual(0.05);
@@ -102,6 +102,6 @@ describe("Novikoff's bound", () => {
     expect(novikoffBound(2, 0.5)).toBe(16);
     expect(novikoffBound(2, 0.5, { initNorm: 1, eta: 0.1 })).toBe(56);
     expect(dataRadius([[3, 4], [0, 1]])).toBeCloseTo(Math.sqrt(26), 12);
-    expect(margin([[0, 0], [1, 1]], [0, 1], andUnit())).toBeCloseTo(0.5 / Math.hypot(1.5, 1, 1), 12);
+    expect(geometricMargin([[0, 0], [1, 1]], [0, 1], andUnit())).toBeCloseTo(0.5 / Math.hypot(1.5, 1, 1), 12);
   });
 });

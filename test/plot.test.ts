@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { imagePng } from "../lib/src/display/png";
-import { COLORS, DIVERGING_SCALE, barChart, confusionMatrix, contourPlot, decisionRegions, heatmap, histogram, imageGrid, learningCurves, lineChart, lossSurface, scatterClasses, subplots, type Figure } from "../lib/src/display/plot";
+import { COLORS, DIVERGING_SCALE, type Figure } from "../lib/src/display/style";
+import { barChart, confusionMatrix, histogram, learningCurves, lineChart } from "../lib/src/display/charts";
+import { contourPlot, decisionRegions, lossSurface, scatterClasses } from "../lib/src/display/plane";
+import { heatmap, imageGrid } from "../lib/src/display/images";
+import { subplots } from "../lib/src/display/subplots";
+import { panelGrid } from "../lib/src/display/spec";
 import { confusionCounts } from "../lib/src/core/metrics";
 import { evaluateGrid, linspace } from "../lib/src/core/grid";
 
@@ -124,6 +129,9 @@ describe("heatmaps, surfaces and contours", () => {
       [3, 2, 3],
     ]);
     expect(fig.data[1]).toMatchObject({ name: "SGD", x: [1, 0.5, 0], y: [1, 0.2, 0], marker: { symbol: ["circle", "circle", "star"], size: [12, 5, 12] } });
+    expect(fig.layout["legend"]).toMatchObject({ x: 0.01, y: 0.99 });
+    const moved = lossSurface((a) => a, { x: [0, 1], y: [0, 1] }, { resolution: 2, legend: "bottom-right" });
+    expect(moved.layout["legend"]).toMatchObject({ x: 0.99, xanchor: "right", y: 0.01, yanchor: "bottom" });
     const logged = lossSurface((a) => 10 ** a, { x: [0, 2], y: [0, 1] }, { resolution: 3, logZ: true });
     expect(logged.data[0]!["z"]).toEqual([
       [0, 1, 2],
@@ -236,5 +244,20 @@ describe("determinism", () => {
     expect(JSON.stringify(make())).toBe(first);
     expect(first).not.toMatch(/"(uid|id)"\s*:/);
     expect(first).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
+
+  it("image grids, subplots and learning curves share one panel grid: equal cells, gaps between, rows from the top", () => {
+    const grid = panelGrid(5, 2, { hgap: 0.1, vgap: 0.2 });
+    expect(grid.map((p) => [p.row, p.column])).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0]]);
+    expect(grid[0]!.x[0]).toBe(0);
+    expect(grid[1]!.x[1]).toBeCloseTo(1, 12);
+    expect(grid[1]!.x[0] - grid[0]!.x[1]).toBeCloseTo(0.1, 12);
+    expect(grid[0]!.y[1]).toBe(1);
+    expect(grid[4]!.y[0]).toBeCloseTo(0, 12);
+    expect(grid[0]!.y[0] - grid[2]!.y[1]).toBeCloseTo(0.2, 12);
+    const sub = subplots([lineChart([{ name: "a", y: [1, 2] }]), lineChart([{ name: "b", y: [1, 2] }])], { columns: 2 });
+    expect(sub.layout["xaxis2"]).toMatchObject({ domain: panelGrid(2, 2, { hgap: 0.08 })[1]!.x });
+    const curves = learningCurves({ loss: [1, 0.5], acc: [0.5, 0.9] });
+    expect((curves.layout["xaxis2"] as { domain: number[] }).domain).toEqual(panelGrid(2, 2, { hgap: 0.1 })[1]!.x);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classCounts } from "../lib/src/data/dataset";
-import { dataRadius, margin, ThresholdUnit, trainPerceptron, novikoffBound } from "../lib/src/scratch/perceptron";
+import { dataRadius, geometricMargin, ThresholdUnit, trainPerceptron, novikoffBound } from "../lib/src/scratch/perceptron";
 import { Random, seed } from "../lib/src/core/random";
 import { blobs, circles, linearlySeparable, moons, noisyFunction, spirals, xor, xorCloud } from "../lib/src/data/toy";
 
@@ -61,7 +61,7 @@ describe("toy sets", () => {
     expect(set.gamma).toBeGreaterThanOrEqual(0.1);
     const X = set.data.xRows();
     const unit = new ThresholdUnit(set.w, set.w0);
-    expect(margin(X, set.data.y, unit)).toBeCloseTo(set.gamma, 5);
+    expect(geometricMargin(X, set.data.y, unit)).toBeCloseTo(set.gamma, 5);
     expect(set.R).toBeCloseTo(dataRadius(X), 5);
     const result = trainPerceptron(X, set.data.y, { maxEpochs: 1000 });
     expect(result.converged).toBe(true);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { nextSeed, seed } from "../lib/src/core/random";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
-import { evaluateClassifier, fit, modelGrid } from "../lib/src/tfjs/train";
+import { concatHistories, evaluateClassifier, fit, modelGrid } from "../lib/src/tfjs/train";
 
 beforeAll(async () => {
   await initBackend("cpu");
@@ -122,5 +122,13 @@ describe("evaluateClassifier and modelGrid", () => {
     expect(Array.from(modelGrid(m)([[1, -2], [-1, 1], [-1, -1]]))).toEqual([0, 1, 2]);
     expect(() => modelGrid(m, { probability: true })([[0, 0]])).toThrow(/binary classifier/);
     m.dispose();
+  });
+});
+
+describe("concatHistories", () => {
+  it("joins the histories of consecutive fits metric by metric and refuses different metrics", () => {
+    expect(concatHistories({ loss: [3, 2], acc: [0.5, 0.6] }, { acc: [0.7], loss: [1] })).toEqual({ loss: [3, 2, 1], acc: [0.5, 0.6, 0.7] });
+    expect(concatHistories({ loss: [1] })).toEqual({ loss: [1] });
+    expect(() => concatHistories({ loss: [1] }, { loss: [1], val_loss: [2] })).toThrow(/different metrics/);
   });
 });

@@ -2,7 +2,9 @@
  * reti: the course's shared typed library (Italian "reti" = networks), in layers (docs/architecture.md):
  * core (checks, randomness, small maths), scratch (the lectures' maths on plain arrays), data,
  * tfjs (backend, kernels, models, training, the bridge to scratch), display, runtime (tslab internals).
- * Import it by name from any notebook: `import { show, seed } from "reti"`.
+ * Import it by name from any notebook: `import { show, seed } from "reti"`. Modules whose names are
+ * generic (forward, parameters, evaluate, …) are namespaces: `import { backprop } from "reti"`, then
+ * `backprop.forward(net, X)`. test/barrel.test.ts imports the whole barrel.
  */
 export * from "./core/check";
 export * from "./core/random";
@@ -15,7 +17,8 @@ export * from "./scratch/hebb";
 export * from "./scratch/mlp";
 export * from "./scratch/autodiff";
 export * from "./scratch/losses";
-export * from "./scratch/backprop";
+export * as backprop from "./scratch/backprop";
+export * from "./scratch/gradcheck";
 export * from "./scratch/optim";
 export * from "./scratch/schedules";
 export * from "./scratch/init";
@@ -28,7 +31,13 @@ export * from "./tfjs/backend";
 export * from "./tfjs/bridge";
 export * from "./tfjs/architectures";
 export * from "./tfjs/train";
-export * from "./display/plot";
+export * from "./display/style";
+export * from "./display/charts";
+export * from "./display/plane";
+export * from "./display/images";
+export * from "./display/subplots";
+export * from "./display/table";
+export { showSource, sourceOf, highlightTs, type SourceExcerpt, type SourceOptions } from "./display/source";
 export * from "./display/graph";
 export * from "./display/png";
 export * from "./display/display";

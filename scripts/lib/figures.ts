@@ -9,7 +9,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { COLORS, FONT_FAMILY } from "../../lib/src/display/plot";
+import { COLORS, FONT_FAMILY } from "../../lib/src/display/style";
 import {
   executeNotebook,
   expandGlobs,

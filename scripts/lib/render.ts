@@ -8,7 +8,7 @@
  *   await renderer.close();
  *
  * Chromium: Debian's `/usr/bin/chromium` (`apt-get install chromium`), or the binary named by the
- * environment variable RETI_CHROMIUM. Flags as measured in DESIGN.md.
+ * environment variable RETI_CHROMIUM. Flags as measured (docs/architecture.md, Scripts).
  */
 import { constants, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,7 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 /** Where Chromium is looked for when RETI_CHROMIUM is not set. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
-/** The Chromium flags that work on these machines (DESIGN.md). */
+/** The Chromium flags that work on these machines (docs/architecture.md). */
 export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",

@@ -1,6 +1,6 @@
 /**
  * Checks that notebooks use to verify the lectures' numbers: a failing check throws, so the cell
- * fails and the headless runner fails the notebook. Serves every lecture.
+ * fails and the headless runner fails the notebook. Notebooks 00–05.
  */
 
 /** Tolerances for `checkClose`: |a − b| ≤ atol + rtol·|b|, element-wise. */
@@ -19,7 +19,8 @@ export class CheckError extends Error {
   }
 }
 
-type Nested = number | ArrayLike<number> | Nested[];
+/** A number or a nested array of numbers (a vector, a matrix given as rows, a volume, …). */
+export type Nested = number | ArrayLike<number> | Nested[];
 
 function flatten(x: Nested): { values: number[]; shape: number[] } {
   if (typeof x === "number") return { values: [x], shape: [] };
@@ -59,4 +60,39 @@ export function checkClose(actual: Nested, expected: Nested, label: string, opti
     }
   });
   console.log(`✓ ${label}`);
+}
+
+/**
+ * The largest absolute difference between two numbers or nested arrays of the same shape (e.g. two
+ * feature maps). Notebook 05 (lecture 001, convolution is shift-equivariant).
+ */
+export function maxAbsDiff(a: Nested, b: Nested): number {
+  const [x, y] = sameShape(a, b, "maxAbsDiff");
+  let worst = 0;
+  x.forEach((v, i) => {
+    worst = Math.max(worst, Math.abs(v - y[i]!));
+  });
+  return worst;
+}
+
+/**
+ * How much `changed` differs from `reference`, relative to the reference's size: ‖a − b‖ / ‖b‖ in
+ * the Frobenius (root-sum-of-squares) norm, over numbers or nested arrays of the same shape.
+ * Notebook 05 (lecture 001, pooling makes features nearly shift-invariant).
+ */
+export function relativeChange(changed: Nested, reference: Nested): number {
+  const [x, y] = sameShape(changed, reference, "relativeChange");
+  let num = 0;
+  let den = 0;
+  x.forEach((v, i) => {
+    num += (v - y[i]!) ** 2;
+    den += y[i]! ** 2;
+  });
+  return Math.sqrt(num / den);
+}
+
+function sameShape(a: Nested, b: Nested, fn: string): [number[], number[]] {
+  const [x, y] = [flatten(a), flatten(b)];
+  if (x.shape.join() !== y.shape.join()) throw new Error(`${fn}: shapes [${x.shape}] and [${y.shape}] differ`);
+  return [x.values, y.values];
 }

@@ -1,6 +1,6 @@
 /**
  * Classification metrics on plain arrays: predicted classes from scores, confusion counts.
- * Serves every notebook that evaluates a classifier (02, 03, 05).
+ * Notebooks 02, 03 and 05 (evaluating classifiers).
  */
 
 /** The index of the largest value in each row of a row-major `rows × cols` array (first one on ties): one-hot or scores back to classes. */
@@ -18,7 +18,7 @@ export function argmax(values: ArrayLike<number>, cols: number): Int32Array {
   return out;
 }
 
-/** Counts of (true class, predicted class) pairs: m[t][p]. Lecture: ANN principles (003), evaluation. */
+/** Counts of (true class, predicted class) pairs: m[t][p]. Lecture 003 (ANN principles, evaluation). */
 export function confusionCounts(trueLabels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
   if (trueLabels.length !== predicted.length) {
     throw new Error(`confusionCounts: ${trueLabels.length} true labels but ${predicted.length} predictions`);
@@ -32,4 +32,21 @@ export function confusionCounts(trueLabels: ArrayLike<number>, predicted: ArrayL
     m[t]![p]!++;
   }
   return m;
+}
+
+/**
+ * The trailing moving average of a series: entry i is the mean of values[i − window + 1 … i] (fewer at
+ * the start), so a noisy mini-batch loss becomes readable without shifting it in time.
+ * Notebook 03 (lecture 003, mini-batch loss curves).
+ */
+export function movingAverage(values: ArrayLike<number>, window: number): number[] {
+  if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`movingAverage: window must be a positive integer, got ${window}`);
+  const out = new Array<number>(values.length);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= window) sum -= values[i - window]!;
+    out[i] = sum / Math.min(i + 1, window);
+  }
+  return out;
 }

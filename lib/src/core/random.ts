@@ -1,6 +1,6 @@
 /**
  * Seeded randomness for the whole course: one named generator, one global stream, and seeds for
- * TensorFlow.js. Serves every lecture (weight initialisation, shuffles, mini-batches, dropout, toy data).
+ * TensorFlow.js. Every notebook (weight initialisation, shuffles, mini-batches, dropout, toy data).
  *
  * Algorithm: PCG32 (PCG-XSH-RR 64/32, M. E. O'Neill, "PCG: A Family of Simple Fast Space-Efficient
  * Statistically Good Algorithms for Random Number Generation", 2014), with the reference seeding of
@@ -36,7 +36,7 @@ function checkSeedInteger(value: number, what: string): void {
 
 /**
  * A seeded pseudo-random generator (PCG32, see the module comment). Same seed and stream, same
- * numbers, on every run and machine. Lecture: all (the course's one source of randomness).
+ * numbers, on every run and machine. Every notebook (the course's one source of randomness).
  */
 export class Random {
   private stateHi = 0;
@@ -231,14 +231,14 @@ let tfSeeds = new Random(0, TF_SEED_STREAM);
 /**
  * Seeds all of the course's randomness: the global generator `rng()` (PCG32 with `seed` as its
  * state) and the stream of TensorFlow.js seeds that `nextSeed()` hands out. Until `seed` is called
- * the seed is 0, so even an unseeded run repeats. Lecture: all.
+ * the seed is 0, so even an unseeded run repeats. Every notebook.
  */
 export function seed(n: number): void {
   globalRandom = new Random(n);
   tfSeeds = new Random(n, TF_SEED_STREAM);
 }
 
-/** The global generator (re-created by `seed`): the default source for every lib function that draws. Lecture: all. */
+/** The global generator (re-created by `seed`): the default source for every lib function that draws. Every notebook. */
 export function rng(): Random {
   return globalRandom;
 }
@@ -247,7 +247,7 @@ export function rng(): Random {
  * A fresh integer seed in [0, 2^31) for TensorFlow.js initializers and random ops, e.g.
  * `tf.initializers.glorotUniform({ seed: nextSeed() })`, `tf.randomNormal(shape, 0, 1, "float32", nextSeed())`,
  * `tf.layers.dropout({ rate, seed: nextSeed() })`. Seeds come from their own PCG32 stream, seeded by
- * `seed(n)`, so adding a shuffle does not change a model's initial weights. Lecture: all.
+ * `seed(n)`, so adding a shuffle does not change a model's initial weights. Every notebook.
  */
 export function nextSeed(): number {
   return tfSeeds.nextUint32() >>> 1;

@@ -1,8 +1,8 @@
 /**
  * Typed datasets and what every training loop does to them: train/validation/test splits, k folds,
  * seeded shuffled mini-batches, scaling, one-hot labels and conversion to TensorFlow.js tensors.
- * Lecture: Deep Learning slides (000) — training, mini-batch GD, k-fold cross-validation; INFN ANN
- * principles (003) — train/validation/test and learning curves.
+ * Notebooks 00, 02 and 03 — lectures 000 (Deep Learning slides) — training, mini-batch GD, k-fold cross-validation; INFN ANN
+ * principles 003 — train/validation/test and learning curves.
  */
 import { Random, rng } from "../core/random";
 
@@ -20,7 +20,7 @@ function newLabelsLike<Y extends Labels>(y: Y, length: number): Y {
 /**
  * A dataset of `rows` examples: features x (row-major `rows × cols`, one example x⁽ⁱ⁾ per row) and
  * labels y (`rows × yCols`: one class index or target per row when yCols = 1, or a vector per row,
- * e.g. one-hot). Shapes are checked on construction. Lecture: all (the training set {x⁽ⁱ⁾, y⁽ⁱ⁾}).
+ * e.g. one-hot). Shapes are checked on construction. Every notebook (the training set {x⁽ⁱ⁾, y⁽ⁱ⁾}).
  */
 export class Dataset<Y extends Labels = Labels> {
   /** Number of examples. */
@@ -144,7 +144,7 @@ function checkClassLabels(labels: ArrayLike<number>, classes?: number): number {
   return classes ?? max + 1;
 }
 
-/** How many labels of each class 0..classes−1 (classes defaults to max label + 1). Lecture: all (class balance). */
+/** How many labels of each class 0..classes−1 (classes defaults to max label + 1). Every notebook (class balance). */
 export function classCounts(labels: ArrayLike<number>, classes?: number): number[] {
   const k = checkClassLabels(labels, classes);
   const counts = new Array<number>(k).fill(0);
@@ -195,7 +195,7 @@ export interface Split<Y extends Labels = Labels> {
 /**
  * Splits a dataset into disjoint train, validation and test parts covering every row (seeded
  * shuffle first, optionally stratified by class). Sizes are rounded per group (per class when
- * stratified). Lecture: INFN (003), training/validation/test sets.
+ * stratified). Notebooks 00 and 02 (lecture 003, INFN, training/validation/test sets).
  */
 export function split<Y extends Labels>(ds: Dataset<Y>, options: SplitOptions = {}): Split<Y> {
   const { validation = 0, test = 0.2 } = options;
@@ -223,7 +223,7 @@ export interface Fold<Y extends Labels = Labels> {
 /**
  * k-fold cross-validation: the rows (shuffled, optionally stratified) are dealt into k disjoint parts
  * of near-equal size; fold j validates on part j and trains on the rest. Every row is validated
- * exactly once. Lecture: Deep Learning slides (000), k-Fold Cross-Validation.
+ * exactly once. Lecture 000 (Deep Learning slides, k-Fold Cross-Validation).
  */
 export function kFold<Y extends Labels>(ds: Dataset<Y>, k: number, options: ShuffleOptions = {}): Fold<Y>[] {
   if (!Number.isInteger(k) || k < 2 || k > ds.rows) throw new RangeError(`kFold: k must be an integer in [2, ${ds.rows}] (the rows), got ${k}`);
@@ -251,7 +251,7 @@ export interface BatchOptions {
 
 /**
  * The row indices of one epoch's mini-batches: a seeded permutation of 0..n−1 cut into batches of
- * `batchSize` (the last one smaller unless `dropLast`). Lecture: Deep Learning slides (000), mini-batch GD.
+ * `batchSize` (the last one smaller unless `dropLast`). Notebook 03 (lecture 000, Deep Learning slides, mini-batch GD).
  */
 export function* batchIndices(n: number, batchSize: number, options: BatchOptions = {}): Generator<Int32Array> {
   const { shuffle = true, dropLast = false, random = rng() } = options;
@@ -264,7 +264,7 @@ export function* batchIndices(n: number, batchSize: number, options: BatchOption
   }
 }
 
-/** One epoch of mini-batches of a dataset, each a `Dataset` of at most `batchSize` rows. Lecture: 000, mini-batch GD. */
+/** One epoch of mini-batches of a dataset, each a `Dataset` of at most `batchSize` rows. Notebook 03 (lecture 000, mini-batch GD). */
 export function* batches<Y extends Labels>(ds: Dataset<Y>, batchSize: number, options: BatchOptions = {}): Generator<Dataset<Y>> {
   for (const idx of batchIndices(ds.rows, batchSize, options)) yield ds.subset(idx);
 }
@@ -281,7 +281,7 @@ export type ScalingKind = "center" | "standardize" | "range01" | "range11";
 /**
  * A scaling fitted on training data and applied unchanged to validation and test data (fitting on
  * those would leak them into training). A feature that is constant in the fitting data keeps scale 1.
- * Lecture: INFN (003) and Deep Learning slides (000), input normalisation.
+ * Lectures 000 and 003 (INFN and Deep Learning slides, input normalisation).
  */
 export class Scaler {
   private constructor(
@@ -367,7 +367,7 @@ export class Scaler {
 
 /**
  * One-hot encoding: class c of K becomes the row with 1 at position c and 0 elsewhere; returns
- * `labels.length × classes` values, row-major. Lecture: RNN/NLP (004), one-hot vectors; INFN (003),
+ * `labels.length × classes` values, row-major. Lectures 004 (RNN/NLP), one-hot vectors; 003 (INFN),
  * categorical cross-entropy.
  */
 export function oneHot(labels: ArrayLike<number>, classes?: number): Float32Array {

@@ -2,7 +2,7 @@
  * Loaders for the small real datasets shipped in the course's `data/` folder (see data/README.md):
  * monthly time series, Amazon fine-food reviews for sentiment, Italian fortunes for character models.
  * Every read verifies the file's SHA-256 and fails with a message naming the file and how to restore it.
- * Lecture: RNN (002, 004) — time-series forecasting, sentiment (many-to-one), character-level language model.
+ * Lectures 002 and 004 (RNN — time-series forecasting, sentiment (many-to-one), character-level language model).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -42,7 +42,7 @@ export function dataDir(): string {
   return process.env.RETI_DATA_DIR ?? resolve(__dirname, "..", "..", "..", "data");
 }
 
-/** The bytes of a shipped data file, after checking its SHA-256 against `DATA_FILES`. Lecture: all that use shipped data. */
+/** The bytes of a shipped data file, after checking its SHA-256 against `DATA_FILES`. Every notebook that loads a shipped data file. */
 export function readDataFile(name: DataFile, options: DataOptions = {}): Uint8Array {
   const expected = DATA_FILES[name];
   if (expected === undefined) throw new DataFileError(`unknown data file "${name}": the shipped files are ${Object.keys(DATA_FILES).join(", ")}`);
@@ -119,7 +119,7 @@ export interface TimeSeries {
 
 /**
  * A monthly time series from data/timeseries/ (airline passengers, sunspots, Mauna Loa CO₂, Nottingham
- * temperatures). Lecture: RNN time-series forecasting, persistence and linear baselines (004).
+ * temperatures). Lecture 004 (RNN time-series forecasting, persistence and linear baselines).
  */
 export function loadTimeSeries(name: TimeSeriesName, options: DataOptions = {}): TimeSeries {
   const file = `timeseries/${name}.csv` as DataFile;
@@ -160,8 +160,8 @@ export interface SentimentSet {
 }
 
 /**
- * Amazon fine-food reviews (4,000 train, 1,000 test), labelled great (1) or other (0). Lecture: RNN
- * many-to-one, sentiment analysis (002, 004); word embeddings (004).
+ * Amazon fine-food reviews (4,000 train, 1,000 test), labelled great (1) or other (0). Lectures 002 and 004 (RNN
+ * many-to-one, sentiment analysis; word embeddings).
  */
 export function loadSentiment(part: "train" | "test", options: DataOptions = {}): SentimentSet {
   if (part !== "train" && part !== "test") throw new DataFileError(`loadSentiment: part must be "train" or "test", got "${part}"`);
@@ -179,7 +179,7 @@ export function loadSentiment(part: "train" | "test", options: DataOptions = {})
 
 /**
  * The Italian fortunes (Debian fortunes-it): the whole text, for a character-level language model,
- * and its entries (split at the lines holding `%`). Lecture: character-level language model (004).
+ * and its entries (split at the lines holding `%`). Lecture 004 (character-level language model).
  */
 export function loadFortunes(options: DataOptions = {}): { text: string; entries: string[] } {
   const text = readDataText("text/fortunes-it.txt", options);

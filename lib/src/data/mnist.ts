@@ -8,7 +8,7 @@
  * Fixed split: the last 20% of each digit's images (in the package's order) are the held-out test set,
  * 2,000 images; the other 8,000 are the training set. Both come in one fixed interleaved order (a PCG32
  * permutation with seed 1998, independent of `seed()`), so every notebook sees the same split.
- * Lecture: MLP and CNN on handwritten digits (000, 001, 003: LeNet).
+ * Notebooks 02, 03 and 05 (lectures 000, 001 and 003, MLP and CNN on handwritten digits; LeNet).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -154,7 +154,7 @@ const loaded = new Map<string, Mnist>();
  * reads the package's JSON (≈1 s) and writes the cache; later calls read the cache (well under a
  * second) and, in the same process, return the already loaded arrays (do not modify them).
  * Throws MnistError when the package is missing or its data corrupt, saying how to reinstall.
- * Lecture: MLP and CNN on handwritten digits (000, 003).
+ * Notebooks 02, 03 and 05 (lectures 000 and 003, MLP and CNN on handwritten digits).
  */
 export function loadMnist(options: MnistOptions = {}): Mnist {
   const sourceDir = options.sourceDir ?? defaultSourceDir();
@@ -188,3 +188,13 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
   return mnist;
 }
 
+
+/**
+ * Example `i` of an MNIST dataset (or any dataset of 28×28 images) as an image given as 28 rows of
+ * 28 pixel values in [0, 1], the layout of `conv2d` and `imageGrid`. Notebook 05 (lecture 001, CNN on digits).
+ */
+export function mnistImage(ds: Dataset, i: number): number[][] {
+  if (ds.cols !== MNIST_PIXELS) throw new RangeError(`mnistImage: the dataset has ${ds.cols} features per row, a 28×28 image has ${MNIST_PIXELS}`);
+  const pixels = ds.row(i);
+  return Array.from({ length: MNIST_SIZE }, (_, r) => Array.from(pixels.subarray(r * MNIST_SIZE, (r + 1) * MNIST_SIZE)));
+}

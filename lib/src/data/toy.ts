@@ -3,7 +3,7 @@
  * two moons, concentric circles, spirals, a linearly separable set with a known margin, and a noisy
  * 1-D function to fit. Every generator draws from `random` (default the global `rng()`, so `seed(n)`
  * fixes it) and returns rows in shuffled order with class labels 0, 1, … (Int32Array) or real targets.
- * Lecture: perceptron and MLP (001, 003), universal approximation and decision regions (000).
+ * Notebooks 00, 01, 02 and 03 (lectures 000, 001 and 003, perceptron and MLP, universal approximation and decision regions).
  */
 import { Dataset } from "./dataset";
 import { Random, rng } from "../core/random";
@@ -39,7 +39,7 @@ function classes2d(n: number, k: number, random: Random, point: (cls: number, i:
 /**
  * Isotropic Gaussian blobs in the plane, one per class, with standard deviation `std` (default 0.5).
  * `centers` is a list of 2-D centres, or a count k of centres drawn uniformly in [−4, 4]² (default 3).
- * Lecture: classification and decision regions (000).
+ * Notebook 00 (lecture 000, classification and decision regions).
  */
 export function blobs(options: ToyOptions & { centers?: number | [number, number][]; std?: number } = {}): Dataset<Int32Array> {
   const { n = 200, random = rng(), std = 0.5 } = options;
@@ -51,12 +51,12 @@ export function blobs(options: ToyOptions & { centers?: number | [number, number
   return classes2d(n, list.length, random, (c) => [random.normal(list[c]![0], std), random.normal(list[c]![1], std)]);
 }
 
-/** The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0, in this order: not linearly separable. Lecture: perceptron limits, MLP (001, 003). */
+/** The four XOR points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0, in this order: not linearly separable. Notebooks 01 and 02 (lectures 001 and 003, perceptron limits, MLP). */
 export function xor(): Dataset<Int32Array> {
   return new Dataset(Float32Array.from([0, 0, 0, 1, 1, 0, 1, 1]), Int32Array.from([0, 1, 1, 0]), 2);
 }
 
-/** A noisy XOR cloud: points around the four XOR corners with Gaussian noise `noise` (default 0.15), labelled as the corner. Lecture: MLP (001, 003). */
+/** A noisy XOR cloud: points around the four XOR corners with Gaussian noise `noise` (default 0.15), labelled as the corner. Notebook 02 (lectures 001 and 003, MLP). */
 export function xorCloud(options: ToyOptions & { noise?: number } = {}): Dataset<Int32Array> {
   const { n = 200, random = rng(), noise = 0.15 } = options;
   checkN(n, 4, "xorCloud");
@@ -72,7 +72,7 @@ export function xorCloud(options: ToyOptions & { noise?: number } = {}): Dataset
   return new Dataset(x, y, 2).subset(random.permutation(n));
 }
 
-/** Two interleaving half circles (as scikit-learn's make_moons) with Gaussian noise `noise` (default 0.1). Lecture: MLP decision regions (000). */
+/** Two interleaving half circles (as scikit-learn's make_moons) with Gaussian noise `noise` (default 0.1). Notebook 03 (lecture 000, MLP decision regions). */
 export function moons(options: ToyOptions & { noise?: number } = {}): Dataset<Int32Array> {
   const { n = 200, random = rng(), noise = 0.1 } = options;
   checkN(n, 2, "moons");
@@ -83,7 +83,7 @@ export function moons(options: ToyOptions & { noise?: number } = {}): Dataset<In
   });
 }
 
-/** Two concentric circles, radius 1 (class 0) and `factor` (default 0.5, class 1), with Gaussian noise `noise` (default 0.05). Lecture: MLP (000). */
+/** Two concentric circles, radius 1 (class 0) and `factor` (default 0.5, class 1), with Gaussian noise `noise` (default 0.05). Lecture 000 (MLP). */
 export function circles(options: ToyOptions & { noise?: number; factor?: number } = {}): Dataset<Int32Array> {
   const { n = 200, random = rng(), noise = 0.05, factor = 0.5 } = options;
   checkN(n, 2, "circles");
@@ -97,7 +97,7 @@ export function circles(options: ToyOptions & { noise?: number; factor?: number 
 
 /**
  * Interleaved spirals, one arm per class (default 2 classes, 1 turn): arm j at radius r ∈ [0, 1) has
- * angle 2π(turns·r + j/classes) plus Gaussian noise `noise` (default 0.2 rad). Lecture: MLP, depth (000).
+ * angle 2π(turns·r + j/classes) plus Gaussian noise `noise` (default 0.2 rad). Notebook 02 (lecture 000, MLP, depth).
  */
 export function spirals(options: ToyOptions & { classes?: number; turns?: number; noise?: number } = {}): Dataset<Int32Array> {
   const { n = 300, random = rng(), classes = 2, turns = 1, noise = 0.2 } = options;
@@ -128,7 +128,7 @@ export interface SeparableSet {
  * A linearly separable dataset with a known margin, for the perceptron convergence theorem (Novikoff:
  * at most (R/γ)² mistakes). Points are drawn uniformly in [−1, 1]^dim, keeping only those at distance
  * ≥ `margin` (default 0.1) from the separator (w0, w) in the bias-augmented space. The separator
- * defaults to a random direction through the origin (w0 = 0). Lecture: perceptron (001).
+ * defaults to a random direction through the origin (w0 = 0). Notebook 01 (lecture 001, perceptron).
  */
 export function linearlySeparable(
   options: ToyOptions & { margin?: number; dim?: number; w?: ArrayLike<number>; w0?: number } = {},
@@ -168,7 +168,7 @@ export function linearlySeparable(
 /**
  * A 1-D regression set: n points x (sorted) uniform in [xMin, xMax] (default [0, 2π]) with targets
  * y = f(x) + Gaussian noise of std `noise` (default 0.1); f defaults to sin. Labels are Float32Array.
- * Lecture: universal approximation, fitting a function (000, 003).
+ * Lectures 000 and 003 (universal approximation, fitting a function).
  */
 export function noisyFunction(
   options: ToyOptions & { f?: (x: number) => number; xMin?: number; xMax?: number; noise?: number } = {},

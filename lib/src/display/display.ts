@@ -1,6 +1,6 @@
 /**
  * `show(x)`: rich output in a tslab notebook for figures, polars DataFrames, images and markdown,
- * and a readable text summary anywhere else (plain node, tests, scripts). Serves every lecture.
+ * and a readable text summary anywhere else (plain node, tests, scripts). Every notebook.
  *
  * A figure is ONE display_data output whose MIME bundle holds the plotly JSON (JupyterLab with a
  * plotly renderer), HTML that draws it offline (plotly.js embedded once per kernel session, in
@@ -12,7 +12,9 @@ import { readFileSync } from "fs";
 import { inspect } from "util";
 import { createRequire } from "module";
 import { type DisplayBundle, displayBundle, inKernel } from "../runtime/tslab";
-import type { Figure, GrayImage } from "./plot";
+import type { Figure } from "./style";
+import type { GrayImage } from "./images";
+import { titleText } from "./spec";
 import { imagePng, type ImageOptions, type PixelImage } from "./png";
 
 const nodeRequire: NodeRequire = typeof require === "function" ? require : createRequire(`${process.cwd()}/`);
@@ -29,7 +31,7 @@ function scriptSafe(s: string): string {
   return s.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-/** Escapes text for HTML content and attribute values. Lecture: all (display). */
+/** Escapes text for HTML content and attribute values. Every notebook (display). */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
@@ -67,7 +69,7 @@ function cacheScript(action: "store" | "load"): string {
  * plotly.js from the `plotly.js-dist-min` package as an inline <script> that defines
  * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
  * would otherwise hand it to require.js. Works offline; the page also caches it for reloads.
- * Lecture: all (display).
+ * Every notebook (display).
  */
 export function plotlyScript(): string {
   const source = readFileSync(nodeRequire.resolve("plotly.js-dist-min"), "utf8");
@@ -77,18 +79,11 @@ export function plotlyScript(): string {
   );
 }
 
-function titleOf(fig: Figure): string | undefined {
-  const t = fig.layout.title;
-  if (typeof t === "string") return t;
-  const text = (t as { text?: unknown } | undefined)?.text;
-  return typeof text === "string" ? text : undefined;
-}
-
-/** A one-line description of a figure, for text-only front ends and logs. Lecture: all (display). */
+/** A one-line description of a figure, for text-only front ends and logs. Every notebook (display). */
 export function describeFigure(fig: Figure): string {
   const types = [...new Set(fig.data.map((t) => t.type ?? "scatter"))].join("/");
   const names = fig.data.map((t) => t.name).filter((n): n is string => typeof n === "string");
-  const title = titleOf(fig);
+  const title = titleText(fig.layout);
   return (
     `[figure${fig.name ? ` "${fig.name}"` : ""}${title ? `: ${title}` : ""} — ${fig.data.length} ${types} trace` +
     `${fig.data.length === 1 ? "" : "s"}${names.length ? ` (${[...new Set(names)].join(", ")})` : ""}]`
@@ -106,7 +101,7 @@ let figureCounter = 0;
  * HTML that draws `fig` with plotly.js once `window.Plotly` exists (loading it from the page's cache,
  * or waiting up to 20 s for an earlier output to load it). Where scripts do not run, the div shows
  * the description.
- * With `includePlotly`, the library is embedded first. Lecture: all (display).
+ * With `includePlotly`, the library is embedded first. Every notebook (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
   const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG });
@@ -138,7 +133,7 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
 
 /**
  * The output bundle of a figure: plotly JSON, HTML (with plotly.js embedded when `embedPlotly`)
- * and text; metadata `{"reti": {"figure": name}}` when the figure is named. Lecture: all (display).
+ * and text; metadata `{"reti": {"figure": name}}` when the figure is named. Every notebook (display).
  */
 export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {}): DisplayBundle {
   const html = figureHtml(fig, { includePlotly: options.embedPlotly === true });
@@ -155,7 +150,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
 
 /**
  * Shows a figure, embedding plotly.js in the first figure output of the kernel session.
- * `displayId`/`update` make it a live output that later calls replace. Lecture: all (display).
+ * `displayId`/`update` make it a live output that later calls replace. Every notebook (display).
  */
 export function showFigure(fig: Figure, options: { displayId?: string; update?: boolean } = {}): void {
   const g = globalThis as Record<symbol, unknown>;
@@ -240,14 +235,14 @@ function isTensor(x: object): x is { shape: number[]; dtype: string; toString(ve
   return Array.isArray(t.shape) && typeof t.dtype === "string" && typeof t.dataSync === "function";
 }
 
-/** Anything `show` displays. Lecture: all (display). */
+/** Anything `show` displays. Every notebook (display). */
 export type Showable = Figure | PixelImage | GrayImage | Uint8Array | string | object;
 
 /**
  * Displays `x` in the notebook: a plot Figure (interactive plotly), a nodejs-polars DataFrame
  * (HTML table, first 50 rows), a PNG file's bytes or a PixelImage (image), a string (markdown), a
  * tf.Tensor (its values and shape), or anything else (inspected as text). Outside a kernel it prints
- * a text summary. Lecture: all.
+ * a text summary. Every notebook.
  */
 export function show(x: Showable, options: ImageOptions = {}): void {
   if (typeof x === "string") {

@@ -3,13 +3,13 @@
  * (lecture 003, backpropagation on a computational graph).
  */
 import type { GraphNode } from "../core/graph";
-import type { Figure } from "./plot";
+import type { Figure } from "./style";
 
 /**
  * A plotly figure of a computational graph listed by `graphNodes(root)`: operations in columns by depth, each leaf just
  * left of its first use, an arrow from each input to the node it feeds, each node annotated with its
  * label or operation, value and gradient.
- * Lecture: 003, backpropagation on a computational graph.
+ * Notebook 03 (lecture 003, backpropagation on a computational graph).
  */
 export function graphFigure(nodes: readonly GraphNode[], options: { title?: string; name?: string } = {}): Figure {
   const { title = "computational graph", name = "autodiff-graph" } = options;

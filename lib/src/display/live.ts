@@ -2,14 +2,14 @@
  * A live training display: a progress bar (epoch i/N, batch, elapsed, ETA, last metrics) and the
  * learning curves, updated in place in the notebook (display_data once, then update_display_data
  * with the same display id), throttled so a fast loop does not flood the kernel. Outside a kernel
- * it prints a few text lines instead. Lecture: ANN principles (003), learning curves; training (000).
+ * it prints a few text lines instead. Lectures 000 and 003 (ANN principles, learning curves; training).
  */
 import { randomBytes } from "crypto";
 import { displayBundle, inKernel } from "../runtime/tslab";
 import { escapeHtml, showFigure } from "./display";
-import { learningCurves, type History } from "./plot";
+import { learningCurves, type History } from "./charts";
 
-/** Options of `LiveTraining`. Lecture: learning curves (003). */
+/** Options of `LiveTraining`. Notebooks 02 and 05 (lecture 003, learning curves). */
 export interface LiveOptions {
   /** Number of epochs planned (for "epoch i/N" and the ETA). */
   epochs: number;
@@ -43,7 +43,7 @@ function formatMetrics(logs: Record<string, number>): string {
 /**
  * Live progress and learning curves of a training loop: call `batch` after each mini-batch,
  * `epoch` after each epoch with its metrics, and `done` at the end (it always draws the final
- * state). `history` holds every metric per epoch. Lecture: 003, learning curves.
+ * state). `history` holds every metric per epoch. Lecture 003 (learning curves).
  */
 export class LiveTraining {
   /** Metric name → one value per finished epoch (Keras-style history). */

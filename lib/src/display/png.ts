@@ -1,7 +1,7 @@
 /**
  * A tiny deterministic PNG encoder (node's zlib, no dependency) and the mapping of pixel values to
  * 8-bit grey or colour levels, so `show` and `imageGrid` can display raw pixel arrays (MNIST digits,
- * feature maps) as images. Lecture: CNN (000, 001), MNIST.
+ * feature maps) as images. Lectures 000 and 001 (CNN, MNIST).
  */
 import { deflateSync } from "zlib";
 
@@ -30,12 +30,12 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
-/** Number of channels of a PNG: 1 grey, 3 RGB, 4 RGBA. Lecture: CNN (000), images as arrays of pixels. */
+/** Number of channels of a PNG: 1 grey, 3 RGB, 4 RGBA. Lecture 000 (CNN, images as arrays of pixels). */
 export type PngChannels = 1 | 3 | 4;
 
 /**
  * Encodes 8-bit pixels (row by row, `channels` bytes per pixel) as a PNG file.
- * Lecture: CNN (000), images as arrays of pixels.
+ * Lecture 000 (CNN, images as arrays of pixels).
  */
 export function encodePng(width: number, height: number, pixels: Uint8Array, channels: PngChannels = 1): Buffer {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
@@ -63,7 +63,7 @@ export function encodePng(width: number, height: number, pixels: Uint8Array, cha
   ]);
 }
 
-/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). Lecture: CNN and MNIST (000, 001). */
+/** Pixels to show as an image: values row by row, `channels` per pixel (1 grey, 3 RGB, 4 RGBA). Lectures 000 and 001 (CNN and MNIST). */
 export interface PixelImage {
   width: number;
   height: number;
@@ -71,7 +71,7 @@ export interface PixelImage {
   channels?: PngChannels;
 }
 
-/** Options of `imagePng`. Lecture: CNN and MNIST (000, 001). */
+/** Options of `imagePng`. Notebook 05 (lectures 000 and 001, CNN and MNIST). */
 export interface ImageOptions {
   /** Value range mapped to black…white (default [0, 255] for Uint8Array data, else [0, 1]). */
   range?: [number, number];
@@ -81,7 +81,7 @@ export interface ImageOptions {
 
 /**
  * Encodes pixel values as a PNG (values clipped to `range`, upscaled by `scale`).
- * Lecture: CNN (000, 001), MNIST digits and feature maps.
+ * Lectures 000 and 001 (CNN, MNIST digits and feature maps).
  */
 export function imagePng(image: PixelImage, options: ImageOptions = {}): Buffer {
   const channels = ("channels" in image ? image.channels : undefined) ?? 1;

@@ -2,11 +2,11 @@
  * The only code that reaches into tslab's internals: its `lastWriteDisplayData` (in
  * `tslab/dist/jupyter.js`), which sends a whole MIME bundle as one output, where tslab's public
  * `display` API sends one MIME type per output. test/display.test.ts fails if that internal changes.
- * Serves every notebook's figures and live displays.
+ * Every notebook ('s figures and live displays).
  */
 import { createRequire } from "module";
 
-/** One Jupyter output: MIME type → content, output metadata, and an optional display id. Lecture: all (display). */
+/** One Jupyter output: MIME type → content, output metadata, and an optional display id. Every notebook (display). */
 export interface DisplayBundle {
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
@@ -32,14 +32,14 @@ function kernelWriter(): WriteDisplayData | null {
   return null;
 }
 
-/** True inside a running tslab kernel cell (rich output goes to the notebook). Lecture: all (display). */
+/** True inside a running tslab kernel cell (rich output goes to the notebook). Every notebook (display). */
 export function inKernel(): boolean {
   return kernelWriter() !== null;
 }
 
 /**
  * Sends one output bundle: to the notebook inside a kernel (as update_display_data when `update`
- * and the bundle has a display id), else prints its text/plain to stdout. Lecture: all (display).
+ * and the bundle has a display id), else prints its text/plain to stdout. Every notebook (display).
  */
 export function displayBundle(bundle: DisplayBundle, update = false): void {
   const write = kernelWriter();

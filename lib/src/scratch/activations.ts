@@ -1,13 +1,13 @@
 /**
  * Activation functions (funzioni di attivazione) and their derivatives, from scratch on plain numbers
- * and Float64Arrays. Lecture: neurons and layers (000), MLP and common activations (001),
+ * and Float64Arrays. Notebooks 02 and 03 — lectures 000 (neurons and layers), MLP and common activations (001),
  * activation functions for hidden and output layers (003).
  */
 
 /** The activations the lib knows by name; every one but "softmax" acts element-wise. */
 export type ActivationName = "linear" | "step" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "elu" | "softmax";
 
-/** An element-wise activation a: R → R with its derivative a′. Lecture: activation functions (003). */
+/** An element-wise activation a: R → R with its derivative a′. Notebooks 00, 02 and 03 (lecture 003, activation functions). */
 export interface Activation {
   /** Its name, as used by `activation(name)` and the dense layer. */
   readonly name: Exclude<ActivationName, "softmax">;
@@ -17,21 +17,11 @@ export interface Activation {
   df(z: number): number;
 }
 
-/** Identity a(z) = z, the output activation for regression. Lecture: output layer (003). */
-export const linear: Activation = { name: "linear", f: (z) => z, df: () => 1 };
-
-/** Step (threshold) a(z) = 1 if z ≥ 0 else 0, derivative 0 (undefined at 0). Lecture: perceptron (001), threshold linear unit (003). */
-export const step: Activation = { name: "step", f: (z) => (z >= 0 ? 1 : 0), df: () => 0 };
-
-/** Logistic sigmoid σ(z) = 1 / (1 + e^(−z)), computed without overflow; σ′ = σ(1 − σ). Lecture: toy network (000). */
-export const sigmoid: Activation = {
-  name: "sigmoid",
-  f: sigmoidValue,
-  df: (z) => {
-    const s = sigmoidValue(z);
-    return s * (1 - s);
-  },
-};
+/** Options of the parameterised activations. Notebook 02 (lecture 003, ReLU alternatives). */
+export interface ActivationOptions {
+  /** The slope α of leaky ReLU for z < 0 (default 0.01) or the scale α of ELU (default 1). */
+  alpha?: number;
+}
 
 function sigmoidValue(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
@@ -39,56 +29,66 @@ function sigmoidValue(z: number): number {
   return e / (1 + e);
 }
 
-/** Hyperbolic tangent, tanh′ = 1 − tanh². Lecture: activations (001, 003). */
-export const tanh: Activation = {
-  name: "tanh",
-  f: Math.tanh,
-  df: (z) => {
-    const t = Math.tanh(z);
-    return 1 - t * t;
-  },
-};
-
-/** Rectified linear unit max(0, z); derivative 1 for z > 0, else 0. Lecture: ReLU (003). */
-export const relu: Activation = { name: "relu", f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) };
-
-/** Leaky ReLU: z for z > 0, αz otherwise (α = 0.01 by default). Lecture: ReLU alternatives (003). */
-export function leakyRelu(alpha = 0.01): Activation {
-  return { name: "leakyRelu", f: (z) => (z > 0 ? z : alpha * z), df: (z) => (z > 0 ? 1 : alpha) };
-}
-
-/** ELU: z for z > 0, α(e^z − 1) otherwise (α = 1 by default). Lecture: ReLU alternatives (003). */
-export function elu(alpha = 1): Activation {
-  return {
+/** Every element-wise activation, by name: one object {name, f, df} each (α from the options where it has one). */
+const ELEMENTWISE: Record<Exclude<ActivationName, "softmax">, (alpha?: number) => Activation> = {
+  /** Identity a(z) = z, the output activation for regression (lecture 003, output layer). */
+  linear: () => ({ name: "linear", f: (z) => z, df: () => 1 }),
+  /** Step (threshold) a(z) = 1 if z ≥ 0 else 0, derivative 0 (undefined at 0): the perceptron's (lectures 001, 003). */
+  step: () => ({ name: "step", f: (z) => (z >= 0 ? 1 : 0), df: () => 0 }),
+  /** Logistic sigmoid σ(z) = 1 / (1 + e^(−z)), computed without overflow; σ′ = σ(1 − σ) (lecture 000, toy network). */
+  sigmoid: () => ({
+    name: "sigmoid",
+    f: sigmoidValue,
+    df: (z) => {
+      const s = sigmoidValue(z);
+      return s * (1 - s);
+    },
+  }),
+  /** Hyperbolic tangent, tanh′ = 1 − tanh² (lectures 001, 003). */
+  tanh: () => ({
+    name: "tanh",
+    f: Math.tanh,
+    df: (z) => {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    },
+  }),
+  /** Rectified linear unit max(0, z); derivative 1 for z > 0, else 0 (lecture 003). */
+  relu: () => ({ name: "relu", f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) }),
+  /** Leaky ReLU: z for z > 0, αz otherwise, α = 0.01 by default (lecture 003, ReLU alternatives). */
+  leakyRelu: (alpha = 0.01) => ({ name: "leakyRelu", f: (z) => (z > 0 ? z : alpha * z), df: (z) => (z > 0 ? 1 : alpha) }),
+  /** ELU: z for z > 0, α(e^z − 1) otherwise, α = 1 by default (lecture 003, ReLU alternatives). */
+  elu: (alpha = 1) => ({
     name: "elu",
     f: (z) => (z > 0 ? z : alpha * Math.expm1(z)),
     df: (z) => (z > 0 ? 1 : alpha * Math.exp(z)),
-  };
-}
-
-const elementwise: Record<Exclude<ActivationName, "softmax">, Activation> = {
-  linear,
-  step,
-  sigmoid,
-  tanh,
-  relu,
-  leakyRelu: leakyRelu(),
-  elu: elu(),
+  }),
 };
 
-/** The element-wise activation called `name` (leaky ReLU with α = 0.01, ELU with α = 1). Lecture: activations (003). */
-export function activation(name: Exclude<ActivationName, "softmax">): Activation {
-  const a = elementwise[name];
-  if (!a) {
-    throw new Error(`unknown activation "${name}": use one of ${Object.keys(elementwise).join(", ")} (or "softmax" on a whole vector)`);
+/**
+ * The element-wise activation called `name`, as an object {name, f, df}: "linear", "step", "sigmoid",
+ * "tanh", "relu", "leakyRelu" (α = 0.01 unless `options.alpha`), "elu" (α = 1 unless `options.alpha`).
+ * Notebooks 02 and 03 (lectures 000, 001, 003, activation functions).
+ */
+export function activation(name: Exclude<ActivationName, "softmax">, options: ActivationOptions = {}): Activation {
+  const make = Object.prototype.hasOwnProperty.call(ELEMENTWISE, name) ? ELEMENTWISE[name] : undefined;
+  if (!make) {
+    throw new Error(`unknown activation "${name}": use one of ${Object.keys(ELEMENTWISE).join(", ")} (or "softmax" on a whole vector)`);
   }
-  return a;
+  if (options.alpha !== undefined && name !== "leakyRelu" && name !== "elu") {
+    throw new Error(`activation "${name}" has no α; only "leakyRelu" and "elu" take one`);
+  }
+  if (options.alpha !== undefined) return make(options.alpha);
+  return (DEFAULTS[name] ??= make());
 }
+
+/** The default-α instances, built once (the dense layers look their activation up on every batch row). */
+const DEFAULTS: Partial<Record<Exclude<ActivationName, "softmax">, Activation>> = {};
 
 /**
  * Softmax σ(z)_i = e^(z_i) / Σ_j e^(z_j): the logits z become probabilities (each in (0, 1), summing
  * to 1). Numerically stable: the largest logit is subtracted first, which leaves the result unchanged.
- * Lecture: softmax layer and logits (000), output layer (003).
+ * Notebooks 00, 02 and 03 (lectures 000 and 003, softmax layer and logits, output layer).
  */
 export function softmax(z: ArrayLike<number>): Float64Array {
   if (z.length === 0) throw new Error("softmax of an empty vector: give at least one logit");
@@ -106,7 +106,7 @@ export function softmax(z: ArrayLike<number>): Float64Array {
 
 /**
  * The softmax's derivative, its Jacobian ∂σ_i/∂z_j = σ_i(δ_ij − σ_j), as an n×n row-major
- * Float64Array (row i, column j at [i·n + j]). Lecture: softmax layer (000, 003).
+ * Float64Array (row i, column j at [i·n + j]). Lectures 000 and 003 (softmax layer).
  */
 export function softmaxJacobian(z: ArrayLike<number>): Float64Array {
   const s = softmax(z);
@@ -120,7 +120,7 @@ export function softmaxJacobian(z: ArrayLike<number>): Float64Array {
 
 /**
  * Applies the activation called `name` to a whole pre-activation vector z: element-wise for all but
- * "softmax", which acts on the vector. Returns a new Float64Array. Lecture: a layer σ(Wx + b) (000).
+ * "softmax", which acts on the vector. Returns a new Float64Array. Lecture 000 (a layer σ(Wx + b)).
  */
 export function activate(name: ActivationName, z: ArrayLike<number>): Float64Array {
   if (name === "softmax") return softmax(z);

@@ -2,7 +2,7 @@
  * A tiny scalar automatic-differentiation engine (micrograd-style): every `Value` remembers the
  * values it was computed from and how to push its gradient back to them, so `backward()` applies
  * the chain rule over the computational graph in reverse topological order.
- * Lectures: 000 (backpropagazione, differenziazione automatica), 001 (backprop by the chain rule),
+ * Notebook 03 — lectures 000 (backpropagazione, differenziazione automatica), 001 (backprop by the chain rule),
  * 003 (backpropagation as automatic differentiation on a computational graph).
  */
 import type { GraphNode } from "../core/graph";
@@ -10,7 +10,7 @@ import type { GraphNode } from "../core/graph";
 /**
  * A scalar node of a computational graph: its value `data`, the gradient ∂L/∂(this) accumulated by
  * `backward()` in `grad`, the operation that made it and the nodes it came from. Each operation
- * defines its local backward pass right next to its forward pass. Lecture: 000, backpropagazione.
+ * defines its local backward pass right next to its forward pass. Notebook 03 (lecture 000, backpropagazione).
  */
 export class Value {
   /** ∂L/∂(this node), filled in by `backward()` on the output L. */
@@ -143,7 +143,7 @@ export class Value {
   }
 }
 
-/** Wraps a number as a leaf `Value` (a constant, an input or a parameter). Lecture: 000, backpropagazione. */
+/** Wraps a number as a leaf `Value` (a constant, an input or a parameter). Notebooks 01, 03 and 05 (lecture 000, backpropagazione). */
 export function value(data: number, label = ""): Value {
   return new Value(data, [], "", label);
 }
@@ -152,7 +152,7 @@ function toValue(x: Value | number): Value {
   return x instanceof Value ? x : new Value(x);
 }
 
-/** The nodes of the graph below `root`, each after all of its inputs (inputs first, root last). Lecture: 003, computational graph. */
+/** The nodes of the graph below `root`, each after all of its inputs (inputs first, root last). Lecture 003 (computational graph). */
 export function topologicalOrder(root: Value): Value[] {
   const order: Value[] = [];
   const seen = new Set<Value>();
@@ -173,7 +173,7 @@ export function topologicalOrder(root: Value): Value[] {
 }
 
 
-/** Lists the computational graph below `root` in topological order, for tables and drawings. Lecture: 003, computational graph. */
+/** Lists the computational graph below `root` in topological order, for tables and drawings. Notebook 03 (lecture 003, computational graph). */
 export function graphNodes(root: Value): GraphNode[] {
   const order = topologicalOrder(root);
   const id = new Map(order.map((v, i) => [v, i]));

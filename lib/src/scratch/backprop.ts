@@ -1,11 +1,13 @@
 /**
  * Backpropagation written by hand for the from-scratch MLP (`Dense`/`MLP` of mlp.ts), in matrix form
- * on a batch, and gradient checking by centred finite differences.
+ * on a batch, and mini-batch training with it. Exported as the namespace `backprop` (its names are
+ * generic: `backprop.forward`, `backprop.parameters`, `backprop.evaluate`); gradient checking is in
+ * gradcheck.ts.
  *
  * Layout: a batch X is a flat row-major N×D array (example n in row n). For a layer a = σ(z),
  * z = W x + b, the forward pass keeps x, z and a; the backward pass turns δa = ∂L/∂a into
  * δz = δa ⊙ σ′(z), then ∂L/∂W = Σₙ δzₙ xₙᵀ, ∂L/∂b = Σₙ δzₙ and ∂L/∂x = Wᵀ δz for the layer below.
- * Lectures: 000 (backpropagazione), 001 (chain rule on ŷ = σ(w₂ᵀ σ(w₁ᵀ x + b₁) + b₂)),
+ * Notebook 03 — lectures 000 (backpropagazione), 001 (chain rule on ŷ = σ(w₂ᵀ σ(w₁ᵀ x + b₁) + b₂)),
  * 003 (forward and backward phases).
  */
 import { activate, activation } from "./activations";
@@ -13,11 +15,11 @@ import { bce, crossEntropy, mse, mseGrad, rowsOf, softmaxBackward } from "./loss
 import { argmax } from "../core/metrics";
 import { batchIndices } from "../data/dataset";
 import type { Dense, MLP } from "./mlp";
-import type { Optimizer, Vec } from "./optim";
+import type { Optimizer } from "./optim";
 import { type Random, rng } from "../core/random";
 import type { Schedule } from "./schedules";
 
-/** What the forward pass of one dense layer keeps for the backward pass (all N×· row-major). Lecture: 003, forward phase. */
+/** What the forward pass of one dense layer keeps for the backward pass (all N×· row-major). Lecture 003 (forward phase). */
 export interface DenseCache {
   /** Number of examples N. */
   n: number;
@@ -29,13 +31,13 @@ export interface DenseCache {
   a: Float64Array;
 }
 
-/** The gradients of one dense layer's parameters, in the same layout as W (units×inputs) and b. Lecture: 000, backpropagazione. */
+/** The gradients of one dense layer's parameters, in the same layout as W (units×inputs) and b. Lecture 000 (backpropagazione). */
 export interface DenseGrads {
   dW: Float64Array;
   db: Float64Array;
 }
 
-/** Forward pass of one dense layer on a batch (reusing the layer's own z = Wx + b), keeping x, z and a. Lecture: 003, forward phase. */
+/** Forward pass of one dense layer on a batch (reusing the layer's own z = Wx + b), keeping x, z and a. Notebook 03 (lecture 003, forward phase). */
 export function denseForward(layer: Dense, X: ArrayLike<number>): DenseCache {
   const n = rowsOf(X, layer.inputs, "denseForward", "inputs");
   const x = Float64Array.from(X);
@@ -49,7 +51,7 @@ export function denseForward(layer: Dense, X: ArrayLike<number>): DenseCache {
   return { n, x, z, a };
 }
 
-/** The whole network's forward pass on a batch: one cache per layer, input side first (the output is the last `a`). Lecture: 003, forward phase. */
+/** The whole network's forward pass on a batch: one cache per layer, input side first (the output is the last `a`). Notebooks 01, 02, 03 and 05 (lecture 003, forward phase). */
 export function forward(net: MLP, X: ArrayLike<number>): DenseCache[] {
   const caches: DenseCache[] = [];
   let input: ArrayLike<number> = X;
@@ -61,7 +63,7 @@ export function forward(net: MLP, X: ArrayLike<number>): DenseCache[] {
   return caches;
 }
 
-/** Through the activation: δz = δa ⊙ σ′(z) element-wise, or the softmax Jacobian applied row by row. Lecture: 001, chain rule. */
+/** Through the activation: δz = δa ⊙ σ′(z) element-wise, or the softmax Jacobian applied row by row. Lecture 001 (chain rule). */
 export function activationBackward(layer: Dense, cache: DenseCache, dA: ArrayLike<number>): Float64Array {
   if (dA.length !== cache.a.length) throw new Error(`activationBackward: δa has ${dA.length} entries, the layer's output ${cache.a.length}`);
   if (layer.activation === "softmax") return softmaxBackward(cache.a, dA, layer.units);
@@ -74,7 +76,7 @@ export function activationBackward(layer: Dense, cache: DenseCache, dA: ArrayLik
 /**
  * Backward pass of the linear part z = W x + b of a dense layer, from δz = ∂L/∂z (N×units):
  * ∂L/∂W = δzᵀ X (units×inputs), ∂L/∂b = Σₙ δzₙ, and ∂L/∂x = δz W (N×inputs), skipped when
- * `inputGrad` is false (the first layer needs none). Lecture: 000, backpropagazione; 001, chain rule.
+ * `inputGrad` is false (the first layer needs none). Notebook 03 (lectures 000 and 001, backpropagazione; chain rule).
  */
 export function denseBackward(layer: Dense, cache: DenseCache, dZ: ArrayLike<number>, inputGrad = true): DenseGrads & { dX: Float64Array | null } {
   const { inputs, units, W } = layer;
@@ -96,7 +98,7 @@ export function denseBackward(layer: Dense, cache: DenseCache, dZ: ArrayLike<num
   return { dW, db, dX };
 }
 
-/** The losses the hand-written backward pass supports. Lecture: 001, which loss for which task. */
+/** The losses the hand-written backward pass supports. Lecture 001 (which loss for which task). */
 export type LossName = "mse" | "bce" | "crossEntropy";
 
 function checkOutput(net: MLP, loss: LossName): void {
@@ -107,7 +109,7 @@ function checkOutput(net: MLP, loss: LossName): void {
 
 /**
  * The loss of the network's output on a batch: targets are N×K real values (flat) for "mse" and
- * "bce", N integer class labels for "crossEntropy". Lecture: 001, NLL/BCE/MSE.
+ * "bce", N integer class labels for "crossEntropy". Notebook 03 (lecture 001, NLL/BCE/MSE).
  */
 export function lossOf(output: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName, classes: number): number {
   if (loss === "mse") return mse(output, targets);
@@ -120,7 +122,7 @@ export function lossOf(output: ArrayLike<number>, targets: ArrayLike<number>, lo
  * δz_L is ŷ − y (over the number of terms averaged) for sigmoid + BCE and softmax + cross-entropy, and
  * 2(ŷ − y)/(N·K) ⊙ σ′(z) for MSE;
  * then each layer, from the last to the first, gives its ∂L/∂W, ∂L/∂b and passes ∂L/∂x down.
- * Lecture: 000, backpropagazione; 001, the one-hidden-layer example; 003, backward phase.
+ * Notebook 03 (lectures 000, 001 and 003, backpropagazione; the one-hidden-layer example; backward phase).
  */
 export function lossAndGradients(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName): { loss: number; grads: DenseGrads[] } {
   checkOutput(net, loss);
@@ -151,79 +153,17 @@ export function lossAndGradients(net: MLP, X: ArrayLike<number>, targets: ArrayL
   return { loss: value, grads };
 }
 
-/** The network's parameter vectors [W¹, b¹, W², b², …], live (an optimizer updating them updates the network). Lecture: 000, θ = {W¹, b¹, …}. */
+/** The network's parameter vectors [W¹, b¹, W², b², …], live (an optimizer updating them updates the network). Notebooks 02, 03 and 05 (lecture 000, θ = {W¹, b¹, …}). */
 export function parameters(net: MLP): Float64Array[] {
   return net.layers.flatMap((l) => [l.W, l.b]);
 }
 
-/** Gradients in the order of `parameters`: [∂L/∂W¹, ∂L/∂b¹, …]. Lecture: 000, ∇L(θ). */
+/** Gradients in the order of `parameters`: [∂L/∂W¹, ∂L/∂b¹, …]. Notebook 03 (lecture 000, ∇L(θ)). */
 export function flattenGrads(grads: DenseGrads[]): Float64Array[] {
   return grads.flatMap((g) => [g.dW, g.db]);
 }
 
-/** CS231n's relative error |a − b| / max(|a|, |b|) (0 when both are 0). Lecture: 003, checking backpropagation. */
-export function relativeError(a: number, b: number): number {
-  const scale = Math.max(Math.abs(a), Math.abs(b));
-  return scale === 0 ? 0 : Math.abs(a - b) / scale;
-}
-
-/**
- * Centred finite differences ∂f/∂θᵢ ≈ (f(θ + h eᵢ) − f(θ − h eᵢ)) / 2h for every entry of every
- * parameter vector; `f` reads the parameters, which are perturbed in place and restored.
- * Lecture: 000, ∇L(θ) = [∂L/∂θᵢ].
- */
-export function numericalGradient(f: () => number, params: readonly Vec[], h = 1e-5): Float64Array[] {
-  return params.map((p) => {
-    const g = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const old = p[i]!;
-      p[i] = old + h;
-      const fPlus = f();
-      p[i] = old - h;
-      const fMinus = f();
-      p[i] = old;
-      g[i] = (fPlus - fMinus) / (2 * h);
-    }
-    return g;
-  });
-}
-
-/** Result of a gradient check. Lecture: 003, checking backpropagation. */
-export interface GradientCheck {
-  /** The largest relative error over all entries. */
-  maxRelativeError: number;
-  /** Where it occurs: parameter vector and entry, with both values. */
-  worst: { param: number; index: number; analytic: number; numeric: number };
-  /** Number of entries compared. */
-  entries: number;
-}
-
-/**
- * Compares analytic gradients with centred finite differences of `f` entry by entry, by CS231n's
- * relative error (≲ 1e-7 is right in float64; ≳ 1e-2 is a bug, unless a ReLU kink sits within h).
- * Lecture: 003, backpropagation; 000, differenziazione automatica.
- */
-export function gradientCheck(f: () => number, params: readonly Vec[], analytic: readonly ArrayLike<number>[], h = 1e-5): GradientCheck {
-  if (analytic.length !== params.length || analytic.some((g, i) => g.length !== params[i]!.length)) {
-    throw new Error("gradientCheck: give one analytic gradient per parameter vector, each of the same length");
-  }
-  const numeric = numericalGradient(f, params, h);
-  const result: GradientCheck = { maxRelativeError: 0, worst: { param: 0, index: 0, analytic: 0, numeric: 0 }, entries: 0 };
-  numeric.forEach((g, p) => {
-    g.forEach((num, i) => {
-      const ana = analytic[p]![i]!;
-      const e = relativeError(ana, num);
-      result.entries += 1;
-      if (e >= result.maxRelativeError) {
-        result.maxRelativeError = e;
-        result.worst = { param: p, index: i, analytic: ana, numeric: num };
-      }
-    });
-  });
-  return result;
-}
-
-/** Options of `trainMLP`. Lecture: 000, mini-batch GD; 001, Algorithm 8.1. */
+/** Options of `trainMLP`. Notebook 03 (lectures 000 and 001, mini-batch GD; Algorithm 8.1). */
 export interface TrainMLPOptions {
   /** The optimizer that updates the network's parameters. */
   optimizer: Optimizer;
@@ -240,7 +180,7 @@ export interface TrainMLPOptions {
   validation?: { X: ArrayLike<number>; targets: ArrayLike<number> };
 }
 
-/** What `trainMLP` records. Lecture: 003, learning curves. */
+/** What `trainMLP` records. Notebook 03 (lecture 003, learning curves). */
 export interface TrainMLPResult {
   /** The loss of every mini-batch, in update order. */
   batchLoss: number[];
@@ -263,7 +203,7 @@ function gatherRows(X: ArrayLike<number>, cols: number, rows: Int32Array, out: F
   return out;
 }
 
-/** Loss and, for cross-entropy, accuracy (fraction of rows whose largest output is the label; NaN otherwise) on a whole data set. Lecture: 003, evaluation. */
+/** Loss and, for cross-entropy, accuracy (fraction of rows whose largest output is the label; NaN otherwise) on a whole data set. Lecture 003 (evaluation). */
 export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, loss: LossName): { loss: number; accuracy: number } {
   const out = forward(net, X).at(-1)!.a;
   const K = net.layers.at(-1)!.units;
@@ -280,7 +220,7 @@ export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<numb
  * Algorithm 8.1, with any `Optimizer` for the update): each epoch shuffles the N training rows,
  * cuts them into mini-batches of m, and for each computes the gradient by backpropagation and takes
  * one optimizer step. Targets are as for `lossAndGradients` (per row: K values, or one label).
- * Lecture: 000, discesa del gradiente in mini-batch and stocastico (reshuffle at every epoch); 001, Algorithm 8.1.
+ * Notebook 03 (lectures 000 and 001, discesa del gradiente in mini-batch and stocastico (reshuffle at every epoch); Algorithm 8.1).
  */
 export function trainMLP(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, options: TrainMLPOptions): TrainMLPResult {
   const { optimizer, loss, batchSize, epochs, schedule, shuffle = true, random = rng(), validation } = options;

@@ -3,7 +3,7 @@
  * (a cross-correlation, as in every deep-learning library), with padding and separate row/column strides,
  * several kernels making channels, the same computed as one matrix product (im2col), max and average pooling
  * with their backward passes, and the classic edge filters. Plain arrays in, plain arrays out, so each step can
- * be printed and checked against `tf.conv2d` / `tf.maxPool`. Lecture: CNN (000, 001, 003).
+ * be printed and checked against `tf.conv2d` / `tf.maxPool`. Notebooks 02 and 05 (lectures 000, 001 and 003, CNN).
  */
 import { Dataset, type Labels } from "../data/dataset";
 import { rng, type Random } from "../core/random";
@@ -17,7 +17,7 @@ export type Volume = number[][][];
 /** A pair (rows, columns) or one number used for both. */
 export type PerAxis = number | [number, number];
 
-/** Padding and stride of a convolution. Lecture: CNN (001), padding and stride. */
+/** Padding and stride of a convolution. Notebook 05 (lecture 001, CNN, padding and stride). */
 export interface ConvOptions {
   /** Zero rows added above and below, zero columns added left and right (default 0). */
   padding?: PerAxis;
@@ -44,7 +44,7 @@ export function shapeOf(x: ArrayLike<ArrayLike<number>>, what: string): [number,
 
 /**
  * The output size along one axis, ⌊(W + 2P − K)/S⌋ + 1 (the lecture's W − (n − 1) when P = 0 and S = 1:
- * 224 ⊛ 5 → 220). Throws when the kernel does not fit. Lecture: CNN (001), output size.
+ * 224 ⊛ 5 → 220). Throws when the kernel does not fit. Notebook 05 (lecture 001, CNN, output size).
  */
 export function outputSize(inputSize: number, kernelSize: number, padding = 0, stride = 1): number {
   if (stride < 1) throw new Error(`stride must be at least 1, got ${stride}`);
@@ -53,7 +53,7 @@ export function outputSize(inputSize: number, kernelSize: number, padding = 0, s
   return Math.floor(room / stride) + 1;
 }
 
-/** `x` surrounded by `padding` rows/columns of `value` (default 0). Lecture: CNN (001), padding. */
+/** `x` surrounded by `padding` rows/columns of `value` (default 0). Notebook 05 (lecture 001, CNN, padding). */
 export function pad2d(x: ArrayLike<ArrayLike<number>>, padding: PerAxis, value = 0): FeatureMap {
   const [pr, pc] = perAxis(padding, "padding");
   const [rows, cols] = shapeOf(x, "the input");
@@ -68,7 +68,7 @@ export function pad2d(x: ArrayLike<ArrayLike<number>>, padding: PerAxis, value =
 
 /**
  * The 2-D cross-correlation of one channel with one kernel: H[i,j] = Σ_a Σ_b V[a,b] X[i·s_r + a, j·s_c + b]
- * on the zero-padded input. The lecture's 5×5 ⊛ 3×3 example gives [[4,3,4],[2,4,3],[2,3,4]]. Lecture: CNN (000, 001).
+ * on the zero-padded input. The lecture's 5×5 ⊛ 3×3 example gives [[4,3,4],[2,4,3],[2,3,4]]. Notebook 05 (lectures 000 and 001, CNN).
  */
 export function conv2d(x: ArrayLike<ArrayLike<number>>, kernel: ArrayLike<ArrayLike<number>>, options: ConvOptions = {}): FeatureMap {
   const [kh, kw] = shapeOf(kernel, "the kernel");
@@ -92,7 +92,7 @@ export function conv2d(x: ArrayLike<ArrayLike<number>>, kernel: ArrayLike<ArrayL
 /**
  * Several kernels over a multi-channel input, one output channel each: out[k] = Σ_c x[c] ⊛ kernels[k][c] + bias[k].
  * `kernels[k][c]` is kernel k's slice for input channel c (so each kernel is n × n × C, as 5 × 5 × 3 for RGB).
- * Lecture: CNN (001), several kernels make channels.
+ * Notebook 05 (lecture 001, CNN, several kernels make channels).
  */
 export function conv2dChannels(x: Volume, kernels: Volume[], options: ConvOptions & { bias?: number[] } = {}): Volume {
   if (kernels.length === 0) throw new Error("no kernels: pass at least one kernel (an array of per-channel 2-D slices)");
@@ -111,7 +111,7 @@ export function conv2dChannels(x: Volume, kernels: Volume[], options: ConvOption
 /**
  * im2col: every window of the padded input unrolled into one row, so a convolution becomes one matrix product.
  * Row r = i·ow + j holds the window of output position (i, j); column c·kh·kw + a·kw + b holds x[c][i·s_r + a][j·s_c + b].
- * Lecture: CNN (001), convolution as a matrix product.
+ * Notebook 05 (lecture 001, CNN, convolution as a matrix product).
  */
 export function im2col(x: Volume, kernelSize: PerAxis, options: ConvOptions = {}): number[][] {
   const [kh, kw] = perAxis(kernelSize, "kernelSize");
@@ -132,7 +132,7 @@ export function im2col(x: Volume, kernelSize: PerAxis, options: ConvOptions = {}
 
 /**
  * The same as `conv2dChannels`, as one matrix product: patches (im2col, P × C·kh·kw) times the kernels unrolled
- * into columns (C·kh·kw × K), each output column reshaped back into a feature map. Lecture: CNN (001), im2col.
+ * into columns (C·kh·kw × K), each output column reshaped back into a feature map. Notebook 05 (lecture 001, CNN, im2col).
  */
 export function conv2dIm2col(x: Volume, kernels: Volume[], options: ConvOptions & { bias?: number[] } = {}): Volume {
   const kh = kernels[0]![0]!.length;
@@ -189,7 +189,7 @@ function argmaxCell(x: ArrayLike<ArrayLike<number>>, cells: [number, number][]):
 
 /**
  * Max pooling: the largest value of each `size` window, windows `stride` apart (default: the window size, so
- * they do not overlap). The lecture's 4×4 example with 2×2 windows gives [[4,5],[3,4]]. Lecture: CNN (000, 001), pooling.
+ * they do not overlap). The lecture's 4×4 example with 2×2 windows gives [[4,5],[3,4]]. Notebook 05 (lectures 000 and 001, CNN, pooling).
  */
 export function maxPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");
@@ -201,7 +201,7 @@ export function maxPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, st
   return out;
 }
 
-/** Average pooling: the mean of each window. Lecture: CNN (000), pooling. */
+/** Average pooling: the mean of each window. Notebook 05 (lecture 000, CNN, pooling). */
 export function avgPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");
   const out: FeatureMap = [];
@@ -214,7 +214,7 @@ export function avgPool2d(x: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, st
 /**
  * Max pooling's backward pass: ∂L/∂x is zero except at each window's arg-max, which receives that window's
  * ∂L/∂y (summed where overlapping windows share an arg-max): the max acts as a "gradient switch".
- * Lecture: CNN (001), the gradient of max pooling.
+ * Notebook 05 (lecture 001, CNN, the gradient of max pooling).
  */
 export function maxPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");
@@ -228,7 +228,7 @@ export function maxPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: A
   return dx;
 }
 
-/** Average pooling's backward pass: each window spreads its ∂L/∂y evenly over its cells. Lecture: CNN (000), pooling. */
+/** Average pooling's backward pass: each window spreads its ∂L/∂y evenly over its cells. Lecture 000 (CNN, pooling). */
 export function avgPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: ArrayLike<ArrayLike<number>>, size: PerAxis = 2, stride?: PerAxis): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");
   const dx = emptyMap(rows, cols);
@@ -240,28 +240,33 @@ export function avgPool2dBackward(x: ArrayLike<ArrayLike<number>>, gradOutput: A
   return dx;
 }
 
-/** The Laplacian edge filter of the lecture, [[0,1,0],[1,−4,1],[0,1,0]]: zero on flat regions, large at edges. Lecture: CNN (000). */
+/** The Laplacian edge filter of the lecture, [[0,1,0],[1,−4,1],[0,1,0]]: zero on flat regions, large at edges. Notebook 05 (lecture 000, CNN). */
 export const LAPLACIAN: FeatureMap = [
   [0, 1, 0],
   [1, -4, 1],
   [0, 1, 0],
 ];
 
-/** The Sobel filter for vertical edges (the horizontal derivative ∂/∂x). Lecture: CNN (003), Sobel. */
+/** The Sobel filter for vertical edges (the horizontal derivative ∂/∂x). Notebook 05 (lecture 003, CNN, Sobel). */
 export const SOBEL_X: FeatureMap = [
   [-1, 0, 1],
   [-2, 0, 2],
   [-1, 0, 1],
 ];
 
-/** The Sobel filter for horizontal edges (∂/∂y), the lecture's `sobel_y` = [[−1,−2,−1],[0,0,0],[1,2,1]]. Lecture: CNN (003). */
+/** The Sobel filter for horizontal edges (∂/∂y), the lecture's `sobel_y` = [[−1,−2,−1],[0,0,0],[1,2,1]]. Notebook 05 (lecture 003, CNN). */
 export const SOBEL_Y: FeatureMap = [
   [-1, -2, -1],
   [0, 0, 0],
   [1, 2, 1],
 ];
 
-/** `x` moved down by `dy` rows and right by `dx` columns (negative: up/left), filling with zeros. Lecture: CNN (001), translation. */
+/** A feature map through ReLU, max(0, x) cell by cell: the non-linearity between convolution and pooling. Notebook 05 (lecture 001, CNN). */
+export function relu2d(x: ArrayLike<ArrayLike<number>>): FeatureMap {
+  return Array.from(x, (row) => Array.from(row, (v) => (v > 0 ? v : 0)));
+}
+
+/** `x` moved down by `dy` rows and right by `dx` columns (negative: up/left), filling with zeros. Notebook 05 (lecture 001, CNN, translation). */
 export function shift2d(x: ArrayLike<ArrayLike<number>>, dy: number, dx: number): FeatureMap {
   const [rows, cols] = shapeOf(x, "the input");
   return Array.from({ length: rows }, (_, i) =>
@@ -288,7 +293,7 @@ export interface ShiftOptions {
 /**
  * Data augmentation by translation: the dataset followed by `copies` copies of every image, each moved by a random
  * whole number of pixels in [−maxShift, maxShift] along each axis (zeros fill the gap), labels unchanged. It teaches
- * the network the small-shift invariance that pooling only partly gives. Lecture: ANN principles (003), data augmentation.
+ * the network the small-shift invariance that pooling only partly gives. Notebooks 02 and 05 (lecture 003, ANN principles, data augmentation).
  */
 export function shiftedCopies<Y extends Labels>(dataset: Dataset<Y>, options: ShiftOptions = {}): Dataset<Y> {
   const { copies = 2, maxShift = 2, size = 28, random = rng() } = options;
@@ -322,7 +327,7 @@ export function shiftedCopies<Y extends Labels>(dataset: Dataset<Y>, options: Sh
 /**
  * A synthetic grey image in [0, 1] for trying filters on something larger than a digit: a bright square, a disk,
  * a triangle, a diagonal bar and vertical stripes on a dark background, `size` × `size` pixels (default 96).
- * Lecture: CNN (000, 003), edge detection.
+ * Notebook 05 (lectures 000 and 003, CNN, edge detection).
  */
 export function testPattern(size = 96): FeatureMap {
   if (!Number.isInteger(size) || size < 32) throw new Error(`testPattern needs an integer size of at least 32, got ${size}`);

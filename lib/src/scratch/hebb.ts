@@ -1,11 +1,11 @@
 /**
  * Hebb's rule (regola di Hebb) and Oja's normalised variant, from scratch, with the covariance matrix
- * and its leading eigenvector to check what Oja's rule learns. Lecture: Hebb's rule (001).
+ * and its leading eigenvector to check what Oja's rule learns. Notebook 01 (lecture 001, Hebb's rule).
  */
 
 /**
  * Hebb's rule for one linear neuron y = wᵀx: Δw = η·x·y, applied to `w` in place. Returns `w`.
- * "Neurons that fire together wire together". Lecture: Hebb's rule (001).
+ * "Neurons that fire together wire together". Notebook 01 (lecture 001, Hebb's rule).
  */
 export function hebbUpdate(w: Float64Array, x: ArrayLike<number>, y: number, eta: number): Float64Array {
   for (let i = 0; i < w.length; i++) w[i]! += eta * x[i]! * y;
@@ -14,7 +14,7 @@ export function hebbUpdate(w: Float64Array, x: ArrayLike<number>, y: number, eta
 
 /**
  * Oja's rule for one linear neuron y = wᵀx: Δw = η·y·(x − y·w), Hebb's term η·x·y minus a decay
- * η·y²·w that keeps ‖w‖ near 1. Applied to `w` in place; returns `w`. Lecture: Hebb's rule (001).
+ * η·y²·w that keeps ‖w‖ near 1. Applied to `w` in place; returns `w`. Notebook 01 (lecture 001, Hebb's rule).
  */
 export function ojaUpdate(w: Float64Array, x: ArrayLike<number>, y: number, eta: number): Float64Array {
   for (let i = 0; i < w.length; i++) w[i]! += eta * y * (x[i]! - y * w[i]!);
@@ -25,7 +25,7 @@ export function ojaUpdate(w: Float64Array, x: ArrayLike<number>, y: number, eta:
  * Hebbian learning of an association (a linear associative memory): the weight matrix
  * W = η Σ_k y_k x_kᵀ, i.e. Hebb's rule Δw_ij = η·x_j·y_i summed over the pairs (x_k, y_k).
  * Returns W as a row-major Float64Array of shape out×in (W[i·in + j]). Recall is y ≈ Wx; it is exact,
- * up to the factor η‖x‖², when the stored x_k are orthogonal. Lecture: Hebb's rule (001).
+ * up to the factor η‖x‖², when the stored x_k are orthogonal. Notebook 01 (lecture 001, Hebb's rule).
  */
 export function hebbAssociate(X: ArrayLike<number>[], Y: ArrayLike<number>[], eta = 1): Float64Array {
   if (X.length === 0 || X.length !== Y.length) {
@@ -66,7 +66,7 @@ export interface HebbianResult {
  * Unsupervised Hebbian learning of one linear neuron y = wᵀx over the rows of X (centre them first
  * to learn principal components): plain Hebb makes ‖w‖ grow without bound, Oja's rule converges
  * to the unit-norm leading eigenvector of the covariance (the first principal component).
- * Lecture: Hebb's rule (001).
+ * Notebook 01 (lecture 001, Hebb's rule).
  */
 export function trainHebbian(X: ArrayLike<number>[], options: HebbianOptions): HebbianResult {
   const { rule, eta, epochs, init } = options;
@@ -88,7 +88,7 @@ export function trainHebbian(X: ArrayLike<number>[], options: HebbianOptions): H
   return { w, norms };
 }
 
-/** The rows of X minus their column means (a new array of Float64Array rows). Lecture: Hebb's rule and PCA (001). */
+/** The rows of X minus their column means (a new array of Float64Array rows). Notebook 01 (lecture 001, Hebb's rule and PCA). */
 export function centre(X: ArrayLike<number>[]): Float64Array[] {
   if (X.length === 0) throw new Error("centre: no data, pass at least one sample");
   const d = X[0]!.length;
@@ -99,7 +99,7 @@ export function centre(X: ArrayLike<number>[]): Float64Array[] {
 
 /**
  * The sample covariance C = (1/N) Σ_i (x_i − x̄)(x_i − x̄)ᵀ as a d×d row-major Float64Array.
- * Lecture: Hebb's rule and PCA (001).
+ * Notebook 01 (lecture 001, Hebb's rule and PCA).
  */
 export function covariance(X: ArrayLike<number>[]): Float64Array {
   const Xc = centre(X);
@@ -112,7 +112,7 @@ export function covariance(X: ArrayLike<number>[]): Float64Array {
 /**
  * The leading eigenvector (unit norm) and eigenvalue of a symmetric positive semi-definite d×d matrix
  * given row-major, by power iteration from a fixed start, until the vector moves less than `tol`.
- * Lecture: Hebb's rule, Oja's rule and the first principal component (001).
+ * Notebook 01 (lecture 001, Hebb's rule, Oja's rule and the first principal component).
  */
 export function leadingEigenvector(A: ArrayLike<number>, d: number, { maxIterations = 10_000, tol = 1e-12 } = {}): { vector: Float64Array; value: number } {
   if (A.length !== d * d) throw new Error(`leadingEigenvector: the matrix has ${A.length} entries, a ${d}×${d} one has ${d * d}`);

@@ -3,7 +3,7 @@
  * over the N examples of a batch (as TensorFlow.js and PyTorch compute it), and every gradient is
  * the derivative of that mean. Batches of vectors are flat row-major arrays: row n, column k at
  * [n·K + k]. Which to use: MSE for regression, BCE for binary classification (sigmoid output),
- * cross-entropy/NLL for multi-class (softmax output). Lectures: 000 (funzione di perdita),
+ * cross-entropy/NLL for multi-class (softmax output). Notebook 03 — lectures 000 (funzione di perdita),
  * 001 (NLL, BCE, MSE), 003 (loss functions as negative log-likelihood).
  */
 import { softmax } from "./activations";
@@ -13,7 +13,7 @@ function checkSameLength(a: ArrayLike<number>, b: ArrayLike<number>, what: strin
   if (a.length === 0) throw new Error(`${what}: empty batch; pass at least one example`);
 }
 
-/** Mean squared error (1/N) Σ (y − ŷ)² over all entries. Lecture: 001, MSE for regression; 003, loss functions. */
+/** Mean squared error (1/N) Σ (y − ŷ)² over all entries. Notebook 03 (lectures 001 and 003, MSE for regression; loss functions). */
 export function mse(yhat: ArrayLike<number>, y: ArrayLike<number>): number {
   checkSameLength(yhat, y, "mse");
   let s = 0;
@@ -21,7 +21,7 @@ export function mse(yhat: ArrayLike<number>, y: ArrayLike<number>): number {
   return s / y.length;
 }
 
-/** ∂MSE/∂ŷ = 2 (ŷ − y) / N. Lecture: 001, MSE. */
+/** ∂MSE/∂ŷ = 2 (ŷ − y) / N. Notebook 03 (lecture 001, MSE). */
 export function mseGrad(yhat: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
   checkSameLength(yhat, y, "mseGrad");
   const g = new Float64Array(y.length);
@@ -35,7 +35,7 @@ const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 
 /**
  * Binary cross-entropy −(1/N) Σ [y log p + (1 − y) log(1 − p)] for predicted probabilities p = ŷ ∈ (0, 1)
- * and labels y ∈ {0, 1}; zero when every prediction equals its label. Lecture: 001, BCE for binary classification.
+ * and labels y ∈ {0, 1}; zero when every prediction equals its label. Notebook 03 (lecture 001, BCE for binary classification).
  */
 export function bce(p: ArrayLike<number>, y: ArrayLike<number>): number {
   checkSameLength(p, y, "bce");
@@ -47,7 +47,7 @@ export function bce(p: ArrayLike<number>, y: ArrayLike<number>): number {
   return s / y.length;
 }
 
-/** ∂BCE/∂p = (p − y) / (p (1 − p)) / N; through a sigmoid output p = σ(z) it becomes ∂BCE/∂z = (p − y)/N. Lecture: 001, BCE. */
+/** ∂BCE/∂p = (p − y) / (p (1 − p)) / N; through a sigmoid output p = σ(z) it becomes ∂BCE/∂z = (p − y)/N. Notebook 03 (lecture 001, BCE). */
 export function bceGrad(p: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
   checkSameLength(p, y, "bceGrad");
   const g = new Float64Array(y.length);
@@ -69,7 +69,7 @@ function checkLabels(labels: ArrayLike<number>, n: number, classes: number, what
 
 /**
  * The number of rows N of a flat, row-major N×cols batch; throws, naming `what`, when the length is not
- * a whole number of rows. Lecture: 000, mini-batch.
+ * a whole number of rows. Lecture 000 (mini-batch).
  */
 export function rowsOf(values: ArrayLike<number>, cols: number, what: string, unit = "classes"): number {
   if (values.length % cols !== 0 || values.length === 0) {
@@ -78,7 +78,7 @@ export function rowsOf(values: ArrayLike<number>, cols: number, what: string, un
   return values.length / cols;
 }
 
-/** Row-wise softmax of an N×K batch of logits (flat, row-major). Lecture: 000, softmax; 003, output layer. */
+/** Row-wise softmax of an N×K batch of logits (flat, row-major). Notebook 03 (lectures 000 and 003, softmax; output layer). */
 export function softmaxRows(logits: ArrayLike<number>, classes: number): Float64Array {
   const n = rowsOf(logits, classes, "softmaxRows");
   const out = new Float64Array(logits.length);
@@ -90,7 +90,7 @@ export function softmaxRows(logits: ArrayLike<number>, classes: number): Float64
 /**
  * Cross-entropy = negative log-likelihood of the true classes, −(1/N) Σₙ Σₖ yₙₖ log ŷₙₖ = −(1/N) Σₙ log ŷₙ,yₙ,
  * for an N×K batch of probabilities ŷ and integer labels yₙ (the one-hot y is implied).
- * Lecture: 001, cross-entropy = NLL for multi-class; 003, categorical cross-entropy.
+ * Notebook 03 (lectures 001 and 003, cross-entropy = NLL for multi-class; categorical cross-entropy).
  */
 export function crossEntropy(probs: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
   const n = rowsOf(probs, classes, "crossEntropy");
@@ -100,7 +100,7 @@ export function crossEntropy(probs: ArrayLike<number>, labels: ArrayLike<number>
   return s / n;
 }
 
-/** ∂CE/∂ŷ = −y/ŷ / N: nonzero only at the true class of each row. Lecture: 001, NLL. */
+/** ∂CE/∂ŷ = −y/ŷ / N: nonzero only at the true class of each row. Notebook 03 (lecture 001, NLL). */
 export function crossEntropyGradProbs(probs: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Float64Array {
   const n = rowsOf(probs, classes, "crossEntropyGradProbs");
   checkLabels(labels, n, classes, "crossEntropyGradProbs");
@@ -112,7 +112,7 @@ export function crossEntropyGradProbs(probs: ArrayLike<number>, labels: ArrayLik
 /**
  * Backward pass through a row-wise softmax: given ŷ = softmax(z) and ∂L/∂ŷ, returns
  * ∂L/∂zₖ = ŷₖ (∂L/∂ŷₖ − Σⱼ ŷⱼ ∂L/∂ŷⱼ) per row (the softmax Jacobian applied without building it).
- * Lecture: 000, softmax; backpropagazione.
+ * Notebook 03 (lecture 000, softmax; backpropagazione).
  */
 export function softmaxBackward(probs: ArrayLike<number>, gradProbs: ArrayLike<number>, classes: number): Float64Array {
   const n = rowsOf(probs, classes, "softmaxBackward");
@@ -129,7 +129,7 @@ export function softmaxBackward(probs: ArrayLike<number>, gradProbs: ArrayLike<n
 /**
  * The gradient of cross-entropy after softmax with respect to the logits: (ŷ − y)/N, where y is one-hot.
  * The softmax Jacobian and −y/ŷ cancel down to this difference, so the error signal is simply
- * "prediction minus truth". Lecture: 001, NLL with a softmax output; 003, softmax + cross-entropy.
+ * "prediction minus truth". Notebook 03 (lectures 001 and 003, NLL with a softmax output; softmax + cross-entropy).
  */
 export function softmaxCrossEntropyGrad(probs: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Float64Array {
   const n = rowsOf(probs, classes, "softmaxCrossEntropyGrad");

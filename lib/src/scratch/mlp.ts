@@ -1,7 +1,7 @@
 /**
  * The multilayer perceptron from scratch: a dense layer σ(Wx + b), a network as nested layers, the
  * forward pass, parameter counting, and the equivalent TensorFlow.js model with the same weights.
- * Lecture: neurons, layers and the toy sigmoid network (000), MLP (001, 003).
+ * Notebooks 01, 02, 03 and 05 (lectures 000, 001 and 003, neurons, layers and the toy sigmoid network, MLP).
  */
 import { type ActivationName, activate } from "./activations";
 import { type Random, rng } from "../core/random";
@@ -10,7 +10,7 @@ import { type Random, rng } from "../core/random";
  * A dense (fully connected) layer a = σ(Wx + b). Data layout, kept simple for hand-written backprop:
  * `W` is a Float64Array of shape units×inputs in row-major order, so W[i·inputs + j] is the weight from
  * input j to neuron i (row i of W is neuron i's weight vector, as the lecture writes W); `b` has one
- * bias per neuron. Lecture: a layer σ(Wx + b) (000).
+ * bias per neuron. Notebooks 01, 02 and 03 (lecture 000, a layer σ(Wx + b)).
  */
 export class Dense {
   /** Number of inputs (columns of W). */
@@ -40,7 +40,7 @@ export class Dense {
     this.b = b === undefined ? new Float64Array(units) : Float64Array.from(b);
   }
 
-  /** A layer from W written as rows (one per neuron, as in the lecture) and b. Lecture: toy network (000). */
+  /** A layer from W written as rows (one per neuron, as in the lecture) and b. Notebooks 01, 02, 03 and 05 (lecture 000, toy network). */
   static fromRows(W: ArrayLike<number>[], b: ArrayLike<number>, activation: ActivationName = "linear"): Dense {
     if (W.length === 0) throw new Error("Dense.fromRows: W has no rows; give one row per neuron");
     const inputs = W[0]!.length;
@@ -51,13 +51,12 @@ export class Dense {
   }
 
   /**
-   * A layer with Glorot-uniform weights U(−√(6/(in+out)), √(6/(in+out))) (the default of TensorFlow.js's
-   * dense layer) and zero biases, drawn from `random` (the lib's seeded generator by default).
+   * A layer initialised by `scheme` (`initLayer`), drawn from `random` (the lib's seeded generator by
+   * default): Glorot-uniform weights U(−√(6/(in+out)), √(6/(in+out))) and zero biases unless told
+   * otherwise, the default of TensorFlow.js's dense layer.
    */
-  static random(inputs: number, units: number, activation: ActivationName = "linear", random: Random = rng()): Dense {
-    const limit = Math.sqrt(6 / (inputs + units));
-    const W = Float64Array.from({ length: units * inputs }, () => random.uniform(-limit, limit));
-    return new Dense(inputs, units, activation, W);
+  static random(inputs: number, units: number, activation: ActivationName = "linear", random: Random = rng(), scheme: InitScheme = "glorot"): Dense {
+    return initLayer(new Dense(inputs, units, activation), scheme, random);
   }
 
   /** The pre-activation z = Wx + b (the logits, for a softmax layer). */
@@ -93,7 +92,7 @@ export class Dense {
 
 /**
  * A feed-forward network as nested layers, f(x) = σ(W^L … σ(W²σ(W¹x + b¹) + b²) … + b^L).
- * Lecture: matrix operations for all layers (000), multilayer perceptron (001, 003).
+ * Notebooks 02 and 03 (lectures 000, 001 and 003, matrix operations for all layers, multilayer perceptron).
  */
 export class MLP {
   /** The layers, input side first. */
@@ -110,14 +109,16 @@ export class MLP {
   }
 
   /**
-   * A network with layer sizes `sizes` (inputs first, e.g. [3, 4, 2]) and Glorot-uniform weights from
-   * `random`; `activations` has one entry per layer after the input (or one name for all).
+   * A network with layer sizes `sizes` (inputs first, e.g. [3, 4, 2]), `activations` one per layer after
+   * the input (or one name for all), each layer initialised by `scheme` (default Glorot, as
+   * TensorFlow.js; "he" for ReLU networks, "pytorch" for PyTorch's default) from `random`.
+   * Notebooks 02 and 03 (lecture 001, initialisation; lecture 003, deep networks).
    */
-  static random(sizes: number[], activations: ActivationName | ActivationName[], random: Random = rng()): MLP {
+  static random(sizes: number[], activations: ActivationName | ActivationName[], random: Random = rng(), scheme: InitScheme = "glorot"): MLP {
     if (sizes.length < 2) throw new Error(`MLP.random: sizes [${sizes}] needs at least an input and an output size`);
     const acts = typeof activations === "string" ? sizes.slice(1).map(() => activations) : activations;
     if (acts.length !== sizes.length - 1) throw new Error(`MLP.random: ${acts.length} activations for ${sizes.length - 1} layers`);
-    return new MLP(acts.map((a, l) => Dense.random(sizes[l]!, sizes[l + 1]!, a, random)));
+    return new MLP(acts.map((a, l) => Dense.random(sizes[l]!, sizes[l + 1]!, a, random, scheme)));
   }
 
   /** The layer sizes, inputs first. */
@@ -144,7 +145,7 @@ export class MLP {
     return X.map((x) => this.forward(x));
   }
 
-  /** Number of learnable parameters, summed over the layers. Lecture: 3-4-2 network, 26 parameters (000). */
+  /** Number of learnable parameters, summed over the layers. Notebooks 01, 02, 03 and 05 (lecture 000, 3-4-2 network, 26 parameters). */
   get paramCount(): number {
     return this.layers.reduce((n, l) => n + l.paramCount, 0);
   }
@@ -152,7 +153,7 @@ export class MLP {
 
 /**
  * The single linear layer equal to `second` after `first` when both are linear: W = W²W¹, b = W²b¹ + b²,
- * showing that without a non-linearity depth collapses. Lecture: activation functions, W₁W₂x = Wx (000).
+ * showing that without a non-linearity depth collapses. Notebook 02 (lecture 000, activation functions, W₁W₂x = Wx).
  */
 export function composeLinear(first: Dense, second: Dense): Dense {
   if (first.activation !== "linear" || second.activation !== "linear") {
@@ -174,7 +175,7 @@ export function composeLinear(first: Dense, second: Dense): Dense {
 
 /**
  * Parameters of a dense network with layer sizes `sizes` (inputs first): weights Σ n_l·n_(l+1), biases
- * Σ n_(l+1). A 3-4-2 network has 20 weights + 6 biases = 26. Lecture: elements of neural networks (000).
+ * Σ n_(l+1). A 3-4-2 network has 20 weights + 6 biases = 26. Notebooks 02 and 05 (lecture 000, elements of neural networks).
  */
 export function countParams(sizes: number[]): { weights: number; biases: number; total: number } {
   if (sizes.length < 2 || sizes.some((n) => !(Number.isInteger(n) && n > 0))) {
@@ -194,7 +195,7 @@ export function countParams(sizes: number[]): { weights: number; biases: number;
  * behind the universal approximation theorem: F(x) = f(x₀) + Σᵢ (f(xᵢ) − f(xᵢ₋₁))·σ(k(x − tᵢ)), a
  * staircase through f at `width` + 1 evenly spaced points xᵢ, each step a steep sigmoid centred at the
  * midpoint tᵢ with slope k = `steepness`/h (h the spacing, default steepness 10). The error shrinks
- * like the spacing as the width grows. Lecture: universal approximation (000, 003).
+ * like the spacing as the width grows. Notebook 02 (lectures 000 and 003, universal approximation).
  */
 export function staircaseNetwork(f: (x: number) => number, a: number, b: number, width: number, steepness = 10): MLP {
   if (!(Number.isInteger(width) && width >= 1)) throw new Error(`staircaseNetwork: width must be a positive integer, got ${width}`);
@@ -206,4 +207,38 @@ export function staircaseNetwork(f: (x: number) => number, a: number, b: number,
   const hidden = new Dense(1, width, "sigmoid", new Float64Array(width).fill(k), xs.slice(1).map((x) => -k * (x - h / 2)));
   const output = new Dense(width, 1, "linear", fs.slice(1).map((v, i) => v - fs[i]!), [fs[0]!]);
   return new MLP([hidden, output]);
+}
+
+/** The initialisation schemes, named after who proposed them. Notebook 03 (lecture 001, initialisation). */
+export type InitScheme = "pytorch" | "glorot" | "he";
+
+/**
+ * The spread of each scheme for a layer with m = fan-in inputs and n = fan-out units:
+ * PyTorch's default W ~ U(−1/√m, 1/√m) (Var = 1/(3m); biases the same); Glorot W ~ U(−√(6/(m+n)), √(6/(m+n)))
+ * (Var = 2/(m+n), keeps the variance for tanh); He W ~ N(0, 2/m) (keeps it for ReLU); Glorot and He
+ * start biases at 0. Notebook 03 (lecture 001, W ~ U(−1/√m, 1/√m) with m the layer's input size).
+ */
+export function weightVariance(scheme: InitScheme, fanIn: number, fanOut: number): number {
+  if (scheme === "pytorch") return 1 / (3 * fanIn);
+  if (scheme === "glorot") return 2 / (fanIn + fanOut);
+  if (scheme === "he") return 2 / fanIn;
+  throw new Error(`unknown initialisation "${scheme as string}": use "pytorch", "glorot" or "he"`);
+}
+
+/** Fills a dense layer's weights and biases in place by `scheme`, drawing from `random` (the lib's seeded generator by default). Notebooks 02 and 03 (lecture 001, initialisation). */
+export function initLayer(layer: Dense, scheme: InitScheme, random: Random = rng()): Dense {
+  const m = layer.inputs;
+  const variance = weightVariance(scheme, m, layer.units);
+  if (scheme === "he") {
+    const std = Math.sqrt(variance);
+    for (let i = 0; i < layer.W.length; i++) layer.W[i] = random.normal(0, std);
+    layer.b.fill(0);
+  } else {
+    // U(−l, l) has variance l²/3: l = 1/√m for PyTorch's default, √(6/(m+n)) for Glorot.
+    const limit = scheme === "pytorch" ? 1 / Math.sqrt(m) : Math.sqrt(6 / (m + layer.units));
+    for (let i = 0; i < layer.W.length; i++) layer.W[i] = random.uniform(-limit, limit);
+    if (scheme === "pytorch") for (let i = 0; i < layer.b.length; i++) layer.b[i] = random.uniform(-limit, limit);
+    else layer.b.fill(0);
+  }
+  return layer;
 }

@@ -5,15 +5,15 @@
  * Every optimizer updates a list of parameter vectors in place from the matching list of gradient
  * vectors (`step(params, grads)`), keeps its state (velocities, accumulators) per vector, and reads
  * its learning rate from the mutable `lr` field, so a schedule can change it between steps.
- * Lectures: 000 (discesa del gradiente), 001 (Goodfellow Algorithms 8.1 and 8.2),
+ * Notebook 03 — lectures 000 (discesa del gradiente), 001 (Goodfellow Algorithms 8.1 and 8.2),
  * 003 (SGD with momentum, variable and adaptive learning rates).
  */
 import type { Extent } from "../core/grid";
 
-/** A parameter or gradient vector: the optimizers work on both precisions. Lecture: 000, θ and ∇L(θ). */
+/** A parameter or gradient vector: the optimizers work on both precisions. Lecture 000 (θ and ∇L(θ)). */
 export type Vec = Float64Array | Float32Array;
 
-/** What every optimizer offers. Lectures: 001 and 003, optimization. */
+/** What every optimizer offers. Notebook 03 (lectures 001 and 003, optimization). */
 export interface Optimizer {
   /** Short name for legends ("SGD", "Adam", ...). */
   readonly name: string;
@@ -62,7 +62,7 @@ abstract class BaseOptimizer implements Optimizer {
 
 const zeros = (sizes: number[]): Float64Array[] => sizes.map((n) => new Float64Array(n));
 
-/** Plain (stochastic) gradient descent, θ ← θ − ε g. Lecture: 001, Goodfellow Algorithm 8.1; 000, discesa del gradiente. */
+/** Plain (stochastic) gradient descent, θ ← θ − ε g. Notebook 03 (lectures 000 and 001, Goodfellow Algorithm 8.1; discesa del gradiente). */
 export class SGD extends BaseOptimizer {
   readonly name = "SGD";
   protected init(): void {}
@@ -71,7 +71,7 @@ export class SGD extends BaseOptimizer {
   }
 }
 
-/** Options of the momentum optimizers. Lecture: 001, Algorithm 8.2; 003, momentum. */
+/** Options of the momentum optimizers. Notebook 03 (lectures 001 and 003, Algorithm 8.2; momentum). */
 export interface MomentumOptions {
   /** Momentum parameter α (default 0.9). */
   momentum?: number;
@@ -84,7 +84,7 @@ function checkMomentum(alpha: number): number {
 
 /**
  * SGD with momentum in Goodfellow's form: v ← α v − ε g, θ ← θ + v (velocity starts at 0).
- * The same iterates as tf.train.momentum(ε, α) at a constant ε. Lecture: 001, Goodfellow Algorithm 8.2.
+ * The same iterates as tf.train.momentum(ε, α) at a constant ε. Notebook 03 (lecture 001, Goodfellow Algorithm 8.2).
  */
 export class Momentum extends BaseOptimizer {
   readonly name: string = "Momentum";
@@ -109,20 +109,11 @@ export class Momentum extends BaseOptimizer {
 /**
  * SGD with momentum in the averaged form of lecture 003: v ← α v + (1 − α) g, w ← w − η v.
  * v is an exponential moving average of the gradients, so a step is never larger than η·max|g|;
- * it equals Goodfellow's form with ε = η (1 − α). Lecture: 003, SGD with momentum.
+ * it equals Goodfellow's form with ε = η (1 − α). Notebook 03 (lecture 003, SGD with momentum).
  */
-export class MomentumEMA extends BaseOptimizer {
-  readonly name = "Momentum (EMA)";
-  readonly alpha: number;
-  private v: Float64Array[] = [];
-  constructor(lr: number, options: MomentumOptions = {}) {
-    super(lr);
-    this.alpha = checkMomentum(options.momentum ?? 0.9);
-  }
-  protected init(sizes: number[]): void {
-    this.v = zeros(sizes);
-  }
-  protected update(p: Vec, g: Vec, i: number): void {
+export class MomentumEMA extends Momentum {
+  override readonly name = "Momentum (EMA)";
+  protected override update(p: Vec, g: Vec, i: number): void {
     const v = this.v[i]!;
     for (let j = 0; j < p.length; j++) {
       v[j] = this.alpha * v[j]! + (1 - this.alpha) * g[j]!;
@@ -135,7 +126,7 @@ export class MomentumEMA extends BaseOptimizer {
  * Nesterov momentum with the gradient taken at the current parameters (the form of Sutskever et al.
  * 2013 that PyTorch and tf.train.momentum(ε, α, true) use): v ← α v − ε g, θ ← θ + α v − ε g.
  * It is Goodfellow's Algorithm 8.3 (gradient at the look-ahead point θ + α v) rewritten in the
- * shifted variable θ + α v. Lecture: 001, after Algorithm 8.2.
+ * shifted variable θ + α v. Notebook 03 (lecture 001, after Algorithm 8.2).
  */
 export class Nesterov extends Momentum {
   override readonly name = "Nesterov";
@@ -148,7 +139,7 @@ export class Nesterov extends Momentum {
   }
 }
 
-/** Options of AdaGrad. Lecture: 003, adaptive learning rate. */
+/** Options of AdaGrad. Lecture 003 (adaptive learning rate). */
 export interface AdaGradOptions {
   /** ε inside the square root (default 1e-7, TensorFlow.js's float32 epsilon). */
   epsilon?: number;
@@ -158,7 +149,7 @@ export interface AdaGradOptions {
 
 /**
  * AdaGrad: G ← G + g², w ← w − η g / √(G + ε), element-wise, so each weight's learning rate shrinks
- * with the history of its own gradients. Lecture: 003, adaptive learning rate (ADAptive GRADient).
+ * with the history of its own gradients. Notebook 03 (lecture 003, adaptive learning rate (ADAptive GRADient)).
  */
 export class AdaGrad extends BaseOptimizer {
   readonly name = "AdaGrad";
@@ -182,7 +173,7 @@ export class AdaGrad extends BaseOptimizer {
   }
 }
 
-/** Options of RMSProp. Lecture: 003, adaptive learning rate optimizers. */
+/** Options of RMSProp. Lecture 003 (adaptive learning rate optimizers). */
 export interface RMSPropOptions {
   /** Decay ρ of the moving average of g² (default 0.9). */
   rho?: number;
@@ -197,7 +188,7 @@ export interface RMSPropOptions {
 /**
  * RMSProp: AdaGrad with a forgetting sum, s ← ρ s + (1 − ρ) g², w ← w − η g / √(s + ε);
  * optionally with momentum m ← μ m + η g / √(·), w ← w − m, and centered (s − (E g)² under the root).
- * Lecture: 003, adaptive learning rate optimizers (RMSProp).
+ * Notebook 03 (lecture 003, adaptive learning rate optimizers (RMSProp)).
  */
 export class RMSProp extends BaseOptimizer {
   readonly name = "RMSProp";
@@ -238,7 +229,7 @@ export class RMSProp extends BaseOptimizer {
   }
 }
 
-/** Options of Adam. Lecture: 003, adaptive learning rate optimizers. */
+/** Options of Adam. Notebook 03 (lecture 003, adaptive learning rate optimizers). */
 export interface AdamOptions {
   /** Decay β₁ of the first moment (default 0.9). */
   beta1?: number;
@@ -251,7 +242,7 @@ export interface AdamOptions {
 /**
  * Adam: momentum on the gradient and RMSProp's scaling, both bias-corrected:
  * m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g², m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ),
- * w ← w − η m̂ / (√v̂ + ε). Lecture: 003, adaptive learning rate optimizers (Adam).
+ * w ← w − η m̂ / (√v̂ + ε). Notebook 03 (lecture 003, adaptive learning rate optimizers (Adam)).
  */
 export class Adam extends BaseOptimizer {
   readonly name = "Adam";
@@ -286,7 +277,7 @@ export class Adam extends BaseOptimizer {
 // ---------------------------------------------------------------------------------------------
 // Two-parameter test functions and trajectories on them.
 
-/** A function of two parameters (w₁, w₂) with its gradient, for contour plots. Lecture: 000, discesa del gradiente. */
+/** A function of two parameters (w₁, w₂) with its gradient, for contour plots. Notebook 03 (lecture 000, discesa del gradiente). */
 export interface Surface2D {
   /** Name for titles. */
   readonly name: string;
@@ -302,7 +293,7 @@ export interface Surface2D {
 
 /**
  * The ill-conditioned quadratic f = ½ (w₁² + κ w₂²): curvatures 1 and κ, so plain gradient descent
- * zig-zags across the narrow valley and converges only for ε < 2/κ. Lecture: 003, momentum.
+ * zig-zags across the narrow valley and converges only for ε < 2/κ. Notebook 03 (lecture 003, momentum).
  */
 export function illConditionedQuadratic(kappa = 20): Surface2D {
   if (!(kappa > 0)) throw new Error(`condition number κ must be positive, got ${kappa}`);
@@ -315,7 +306,7 @@ export function illConditionedQuadratic(kappa = 20): Surface2D {
   };
 }
 
-/** Rosenbrock's banana valley f = (1 − w₁)² + 100 (w₂ − w₁²)², minimum at (1, 1). Lecture: 003, optimizers. */
+/** Rosenbrock's banana valley f = (1 − w₁)² + 100 (w₂ − w₁²)², minimum at (1, 1). Notebook 03 (lecture 003, optimizers). */
 export function rosenbrock(): Surface2D {
   return {
     name: "Rosenbrock (1 − w₁)² + 100(w₂ − w₁²)²",
@@ -326,7 +317,7 @@ export function rosenbrock(): Surface2D {
   };
 }
 
-/** The saddle f = w₁² − w₂²: zero gradient at the origin, a minimum along w₁ and a maximum along w₂. Lecture: 000, punti saddle. */
+/** The saddle f = w₁² − w₂²: zero gradient at the origin, a minimum along w₁ and a maximum along w₂. Notebook 03 (lecture 000, punti saddle). */
 export function saddle(): Surface2D {
   return {
     name: "saddle w₁² − w₂²",
@@ -340,7 +331,7 @@ export function saddle(): Surface2D {
  * Two Gaussian wells in a flat plane: f = 1 − e^{−|w − (−1, 0)|²/0.72} − ½ e^{−|w − (1.5, 0.5)|²/0.32}.
  * The deep well at (−1, 0) is the global minimum, the shallow one near (1.5, 0.5) a local minimum,
  * and far from both the surface is a plateau where the gradient all but vanishes.
- * Lecture: 000, minimo locale and plateaus.
+ * Notebook 03 (lecture 000, minimo locale and plateaus).
  */
 export function wellsAndPlateau(): Surface2D {
   const wells = [
@@ -367,7 +358,7 @@ export function wellsAndPlateau(): Surface2D {
 
 /**
  * The path of an optimizer on a surface: the iterates w⁽⁰⁾ … w⁽ᵏ⁾ as [w₁, w₂] points (the shape
- * `lossSurface` draws as a trajectory) and the loss at each. Lecture: 000, discesa del gradiente.
+ * `lossSurface` draws as a trajectory) and the loss at each. Notebook 03 (lecture 000, discesa del gradiente).
  */
 export interface DescentPath {
   /** Legend name (the optimizer's, unless given). */
@@ -379,7 +370,7 @@ export interface DescentPath {
 /**
  * Runs `steps` updates of `optimizer` on `surface` from `start` and records the path; it stops
  * early (keeping the points so far) once the loss passes 1e12 or stops being finite, i.e. diverges.
- * Lecture: 000, discesa del gradiente on a two-parameter loss surface.
+ * Notebook 03 (lecture 000, discesa del gradiente on a two-parameter loss surface).
  */
 export function descend(surface: Surface2D, optimizer: Optimizer, start: [number, number], steps: number, name = optimizer.name): DescentPath {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);

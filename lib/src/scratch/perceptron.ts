@@ -1,11 +1,11 @@
 /**
- * The threshold linear unit and the perceptron algorithm, from scratch. Lecture: perceptron (001),
+ * The threshold linear unit and the perceptron algorithm, from scratch. Notebook 01 — lectures 001 (perceptron),
  * threshold linear unit of McCulloch–Pitts and Rosenblatt (003).
  */
 
 /**
  * A threshold linear unit: z = w0 + wᵀx, output ŷ = 1 if z ≥ 0 else 0 (the step activation).
- * Lecture: artificial neuron model, threshold linear unit (003).
+ * Notebook 01 (lecture 003, artificial neuron model, threshold linear unit).
  */
 export class ThresholdUnit {
   /** The weights w (one per input). */
@@ -45,17 +45,17 @@ export class ThresholdUnit {
   }
 }
 
-/** AND of two inputs in {0, 1} by hand-chosen weights: w = [1, 1], w0 = −1.5. Lecture: threshold unit (003). */
+/** AND of two inputs in {0, 1} by hand-chosen weights: w = [1, 1], w0 = −1.5. Notebook 01 (lecture 003, threshold unit). */
 export function andUnit(): ThresholdUnit {
   return new ThresholdUnit([1, 1], -1.5);
 }
 
-/** OR of two inputs in {0, 1} by hand-chosen weights: w = [1, 1], w0 = −0.5. Lecture: threshold unit (003). */
+/** OR of two inputs in {0, 1} by hand-chosen weights: w = [1, 1], w0 = −0.5. Notebook 01 (lecture 003, threshold unit). */
 export function orUnit(): ThresholdUnit {
   return new ThresholdUnit([1, 1], -0.5);
 }
 
-/** Options of `trainPerceptron`. Lecture: perceptron algorithm (001). */
+/** Options of `trainPerceptron`. Notebook 01 (lecture 001, perceptron algorithm). */
 export interface PerceptronOptions {
   /** Learning rate η (default 1). */
   eta?: number;
@@ -105,7 +105,7 @@ export interface PerceptronResult {
  * The perceptron algorithm as the notes state it: start from weights w_0, then loop over
  * D = {(x_i, y_i)} with y_i ∈ {0, 1} until a pass makes no mistake (or `maxEpochs` passes):
  * ŷ = step(w0 + wᵀx), w ← w + η(y − ŷ)x and w0 ← w0 + η(y − ŷ). The "single-sample gradient"
- * y − ŷ is in {−1, 0, 1}, so only mistakes move the weights. Lecture: perceptron (001).
+ * y − ŷ is in {−1, 0, 1}, so only mistakes move the weights. Notebook 01 (lecture 001, perceptron).
  */
 export function trainPerceptron(X: ArrayLike<number>[], y: ArrayLike<number>, options: PerceptronOptions = {}): PerceptronResult {
   const { eta = 1, maxEpochs = 100, sign = 1 } = options;
@@ -141,7 +141,7 @@ export function trainPerceptron(X: ArrayLike<number>[], y: ArrayLike<number>, op
   return { unit, converged, epochs: mistakesPerEpoch.length, mistakes, mistakesPerEpoch, steps };
 }
 
-/** R = max_i ‖(1, x_i)‖, the radius of the data with the bias input 1 appended. Lecture: perceptron convergence (001). */
+/** R = max_i ‖(1, x_i)‖, the radius of the data with the bias input 1 appended. Notebook 01 (lecture 001, perceptron convergence). */
 export function dataRadius(X: ArrayLike<number>[]): number {
   let r2 = 0;
   for (const x of X) {
@@ -155,11 +155,11 @@ export function dataRadius(X: ArrayLike<number>[]): number {
 /**
  * The margin γ = min_i s_i (w0 + wᵀx_i) / ‖(w0, w)‖ of a separating unit on D, with s_i = +1 for
  * y_i = 1 and −1 for y_i = 0. Positive exactly when the unit separates D (with no point on the boundary).
- * Lecture: perceptron convergence (001).
+ * Notebook 01 (lecture 001, perceptron convergence).
  */
-export function margin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: ThresholdUnit): number {
+export function geometricMargin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: ThresholdUnit): number {
   const norm = Math.hypot(unit.w0, ...unit.w);
-  if (norm === 0) throw new Error("margin: the unit's weights are all zero, it defines no hyperplane");
+  if (norm === 0) throw new Error("geometricMargin: the unit's weights are all zero, it defines no hyperplane");
   let g = Infinity;
   for (let i = 0; i < X.length; i++) g = Math.min(g, ((y[i] === 1 ? 1 : -1) * unit.z(X[i]!)) / norm);
   return g;
@@ -169,7 +169,7 @@ export function margin(X: ArrayLike<number>[], y: ArrayLike<number>, unit: Thres
  * Novikoff's bound on the perceptron's number of mistakes on data of radius R separable with margin γ:
  * (R/γ)² when the weights start at zero. Starting from w_init (bias included) with learning rate η,
  * the same argument gives (R/γ)² + 2‖w_init‖/(ηγ); pass `initNorm` and `eta` for that.
- * Lecture: perceptron convergence (001).
+ * Notebook 01 (lecture 001, perceptron convergence).
  */
 export function novikoffBound(R: number, gamma: number, { initNorm = 0, eta = 1 }: { initNorm?: number; eta?: number } = {}): number {
   if (!(gamma > 0)) throw new Error(`novikoffBound: margin γ = ${gamma}; the bound needs separable data, γ > 0`);

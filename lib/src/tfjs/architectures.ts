@@ -2,7 +2,7 @@
  * Convolutional architectures as small TensorFlow.js builders: LeNet-5 for training on MNIST, the modern CNNs
  * the lectures name (AlexNet, VGG, the Inception module, ResNet blocks, DenseNet blocks) for their structure and
  * parameter counts, and a deep plain CNN against the same depth with skip connections. Every initializer is
- * seeded through `nextSeed()`, so `seed(n)` makes the weights repeat. Lecture: CNN (000, 003), architectures.
+ * seeded through `nextSeed()`, so `seed(n)` makes the weights repeat. Notebook 05 (lectures 000 and 003, CNN, architectures).
  */
 import { nextSeed } from "../core/random";
 import { tf } from "./backend";
@@ -42,13 +42,13 @@ function dense(units: number, activation: Activation | "softmax" | "linear", nam
   return tf.layers.dense({ units, activation, kernelInitializer: glorot(), name });
 }
 
-/** Parameters of a 2-D convolution layer: kh·kw·C_in·C_out weights plus C_out biases. Lecture: CNN (001), parameter counts. */
+/** Parameters of a 2-D convolution layer: kh·kw·C_in·C_out weights plus C_out biases. Notebook 05 (lecture 001, CNN, parameter counts). */
 export function conv2dParams(kernelSize: number | [number, number], inChannels: number, outChannels: number, bias = true): number {
   const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
   return kh * kw * inChannels * outChannels + (bias ? outChannels : 0);
 }
 
-/** Parameters of a fully connected layer: n_in·n_out weights plus n_out biases. Lecture: MLP (000), parameter counts. */
+/** Parameters of a fully connected layer: n_in·n_out weights plus n_out biases. Notebook 05 (lecture 000, MLP, parameter counts). */
 export function denseParams(inputs: number, outputs: number, bias = true): number {
   return inputs * outputs + (bias ? outputs : 0);
 }
@@ -70,7 +70,7 @@ export interface LeNetOptions {
 /**
  * LeNet-5 (LeCun et al., 1998) for 28×28 digits: conv 5×5×6 "same" → pool 2 → conv 5×5×16 → pool 2 →
  * dense 120 → dense 84 → dense `classes` with softmax (optionally dropout after the hidden dense layers); 61,706
- * parameters for MNIST. Lecture: CNN (003), LeNet.
+ * parameters for MNIST. Notebook 05 (lecture 003, CNN, LeNet).
  */
 export function lenet5(options: LeNetOptions = {}): tf.Sequential {
   const { activation = "relu", pooling = "max", size = 28, classes = 10, dropout = 0 } = options;
@@ -113,7 +113,7 @@ function widthOf(options: ArchitectureOptions): (n: number) => number {
 /**
  * AlexNet (Krizhevsky et al., 2012), single-tower: conv 11×11/4 ×96 → max-pool 3/2 → conv 5×5 ×256 → pool →
  * conv 3×3 ×384, ×384, ×256 → pool → dense 4096 → dense 4096 → softmax; ReLU and dropout 0.5 (its novelties with
- * data augmentation). 62,378,344 parameters at 227×227×3 and 1000 classes. Lecture: CNN (003), modern CNNs.
+ * data augmentation). 62,378,344 parameters at 227×227×3 and 1000 classes. Notebook 05 (lecture 003, CNN, modern CNNs).
  */
 export function alexNet(options: ArchitectureOptions = {}): tf.Sequential {
   const { inputShape = [227, 227, 3], classes = 1000 } = options;
@@ -141,7 +141,7 @@ export const VGG16_BLOCKS: readonly (readonly number[])[] = [[64, 64], [128, 128
  * VGG: blocks of 3×3 convolutions (two 3×3 see as far as one 5×5 with fewer weights and one more non-linearity),
  * each block closed by a 2×2 max-pool, then dense 4096 → 4096 → softmax. VGG-16 (the default blocks) has 138,357,544
  * parameters at 224×224×3; its convolutional part alone 14,714,688. `top: false` leaves out the dense layers.
- * Lecture: CNN (003), modern CNNs.
+ * Notebook 05 (lecture 003, CNN, modern CNNs).
  */
 export function vgg(options: ArchitectureOptions & { blocks?: readonly (readonly number[])[]; top?: boolean } = {}): tf.Sequential {
   const { inputShape = [224, 224, 3], classes = 1000, blocks = VGG16_BLOCKS, top = true } = options;
@@ -182,7 +182,7 @@ export const INCEPTION_3A: InceptionFilters = { c1: 64, c3reduce: 96, c3: 128, c
 /**
  * An Inception module (Szegedy et al., 2014): 1×1, 3×3 and 5×5 convolutions and a 3×3 max-pool look at the same
  * input in parallel (1×1 reductions keep it cheap) and their feature maps are concatenated along the channels.
- * Lecture: CNN (003), Inception.
+ * Notebook 05 (lecture 003, CNN, Inception).
  */
 export function inceptionModule(x: tf.SymbolicTensor, f: InceptionFilters, name = "inception"): tf.SymbolicTensor {
   const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor) => layer.apply(input) as tf.SymbolicTensor;
@@ -198,7 +198,7 @@ export function inceptionModule(x: tf.SymbolicTensor, f: InceptionFilters, name 
  * A residual block (He et al., 2015): y = ReLU(x + F(x)) with F two 3×3 convolutions ("basic", ResNet-18/34) or
  * 1×1 → 3×3 → 1×1 with 4× wider output ("bottleneck", ResNet-50 and deeper); batch normalisation after each
  * convolution; a 1×1 projection on the skip path when the shape changes. The identity skip lets the gradient reach
- * early layers undiminished. Lecture: CNN (000, 003), ResNet.
+ * early layers undiminished. Notebook 05 (lectures 000 and 003, CNN, ResNet).
  */
 export function residualBlock(
   x: tf.SymbolicTensor,
@@ -226,7 +226,7 @@ export function residualBlock(
 /**
  * A dense block (Huang et al., 2017): each of `layers` BN-ReLU-conv 3×3 layers sees the concatenation of all earlier
  * feature maps and adds `growthRate` new channels, so the block outputs C_in + layers·growthRate channels.
- * Lecture: CNN (003), DenseNet.
+ * Notebook 05 (lecture 003, CNN, DenseNet).
  */
 export function denseBlock(x: tf.SymbolicTensor, layers: number, growthRate: number, name = "dense"): tf.SymbolicTensor {
   let features = x;
@@ -247,7 +247,7 @@ function classifierHead(x: tf.SymbolicTensor, classes: number): tf.SymbolicTenso
 
 /**
  * A small Inception network: a 3×3 stem, two Inception modules (widths of GoogLeNet's 3a scaled by `width`), global
- * average pooling and softmax. Lecture: CNN (003), Inception.
+ * average pooling and softmax. Notebook 05 (lecture 003, CNN, Inception).
  */
 export function inceptionNet(options: ArchitectureOptions = {}): tf.LayersModel {
   const { inputShape = [32, 32, 3], classes = 10 } = options;
@@ -264,7 +264,7 @@ export function inceptionNet(options: ArchitectureOptions = {}): tf.LayersModel 
 
 /**
  * A small ResNet: a 3×3 stem and `stages` stages of `blocksPerStage` basic residual blocks, the channels doubling
- * (and the resolution halving) at each stage. Lecture: CNN (003), ResNet.
+ * (and the resolution halving) at each stage. Notebook 05 (lecture 003, CNN, ResNet).
  */
 export function resNet(options: ArchitectureOptions & { stages?: number; blocksPerStage?: number } = {}): tf.LayersModel {
   const { inputShape = [32, 32, 3], classes = 10, stages = 3, blocksPerStage = 2 } = options;
@@ -281,7 +281,7 @@ export function resNet(options: ArchitectureOptions & { stages?: number; blocksP
 
 /**
  * A small DenseNet: a 3×3 stem, dense blocks joined by transition layers (1×1 convolution halving the channels,
- * then 2×2 average pooling). Lecture: CNN (003), DenseNet.
+ * then 2×2 average pooling). Notebook 05 (lecture 003, CNN, DenseNet).
  */
 export function denseNet(options: ArchitectureOptions & { blocks?: number; layersPerBlock?: number; growthRate?: number } = {}): tf.LayersModel {
   const { inputShape = [32, 32, 3], classes = 10, blocks = 3, layersPerBlock = 4, growthRate = 12 } = options;
@@ -316,7 +316,7 @@ export interface DeepCnnOptions {
 /**
  * A deep CNN for the residual-connection experiment: a stem convolution named "stem", `depth` 3×3 ReLU convolutions
  * (with `residual`, grouped in pairs y = ReLU(x + conv(ReLU(conv(x))))), global average pooling and softmax; no batch
- * normalisation, so the plain stack shows the vanishing gradient at its first layer. Lecture: CNN (000), ResNet.
+ * normalisation, so the plain stack shows the vanishing gradient at its first layer. Notebook 05 (lecture 000, CNN, ResNet).
  */
 export function deepCnn(options: DeepCnnOptions = {}): tf.LayersModel {
   const { depth = 20, filters = 16, residual = false, inputShape = [28, 28, 1], classes = 10 } = options;
@@ -344,7 +344,7 @@ export function deepCnn(options: DeepCnnOptions = {}): tf.LayersModel {
 
 /**
  * The gradient norm ‖∂L/∂W‖ of every convolution and dense kernel of `model` on the batch (x, y) with categorical
- * cross-entropy, in layer order: how much signal reaches each depth. Lecture: CNN (000), vanishing gradients and ResNet.
+ * cross-entropy, in layer order: how much signal reaches each depth. Notebook 05 (lecture 000, CNN, vanishing gradients and ResNet).
  */
 export function kernelGradientNorms(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { layer: string; norm: number }[] {
   const kernels = model.layers.flatMap((l) => l.trainableWeights.filter((w) => w.shape.length > 1).map((w) => ({ layer: l.name, w })));

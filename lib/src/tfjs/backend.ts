@@ -1,7 +1,7 @@
 /**
  * The one module that loads TensorFlow.js (`@tensorflow/tfjs` 4.22.0, pinned exactly as tfjs-node pins it)
  * and picks its compute backend. Notebooks write `import { tf, initBackend } from "reti"` and call
- * `await initBackend()` once near the top. Serves every lecture that trains a network.
+ * `await initBackend()` once near the top. Notebooks 00, 02, 03 and 05 (training networks).
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -106,7 +106,7 @@ async function select(forced: BackendName | undefined): Promise<BackendName> {
  * `@tensorflow/tfjs-node` is installed and loads, else `wasm`, else `cpu`. The argument, or else the
  * environment variable `RETI_BACKEND` (`tensorflow`, `wasm` or `cpu`), forces one: an unknown or unavailable
  * name throws an error naming the choices. Calling it again is cheap and keeps the active backend unless a
- * different one is asked for. Create tensors only after it resolves. Lecture: all (compute backend).
+ * different one is asked for. Create tensors only after it resolves. Notebooks 00, 02, 03 and 05 (compute backend).
  */
 export async function initBackend(name?: string): Promise<BackendName> {
   const env = process.env.RETI_BACKEND;
@@ -129,7 +129,7 @@ export async function initBackend(name?: string): Promise<BackendName> {
 
 /**
  * The name of the active backend (`tensorflow`, `wasm` or `cpu`); throws if `initBackend` has not run yet.
- * Lecture: all (compute backend).
+ * Notebooks 00 and 03 (compute backend).
  */
 export function backendName(): BackendName {
   if (active === undefined) throw new Error("no TensorFlow.js backend yet: call `await initBackend()` first");

@@ -19,7 +19,7 @@ export interface TensorOptions {
 
 /**
  * The dataset as TensorFlow.js tensors: x float32 [rows, ...xShape], y float32 [rows, yCols] (or
- * [rows, classes] with `oneHot`). The caller owns (and disposes) both. Lecture: all TensorFlow.js training.
+ * [rows, classes] with `oneHot`). The caller owns (and disposes) both. Notebooks 00 and 02 (TensorFlow.js training).
  */
 export function toTensors(ds: Dataset, options: TensorOptions = {}): { x: tf.Tensor; y: tf.Tensor2D } {
   const xShape = options.xShape ?? [ds.cols];
@@ -35,14 +35,14 @@ export function toTensors(ds: Dataset, options: TensorOptions = {}): { x: tf.Ten
 
 /**
  * MNIST images and labels as tensors: x [N, 784] (`flat`, for an MLP) or [N, 28, 28, 1] (`image`,
- * for a CNN), y one-hot [N, 10]. The caller disposes them. Lecture: MLP and CNN on digits (000, 003).
+ * for a CNN), y one-hot [N, 10]. The caller disposes them. Notebooks 02, 03 and 05 (lectures 000 and 003, MLP and CNN on digits).
  */
 export function mnistTensors(ds: Dataset, layout: "flat" | "image" = "flat"): { x: tf.Tensor; y: tf.Tensor2D } {
   if (ds.cols !== MNIST_PIXELS) throw new RangeError(`mnistTensors: rows have ${ds.cols} values, an MNIST image has ${MNIST_PIXELS}`);
   return toTensors(ds, { xShape: layout === "image" ? [MNIST_SIZE, MNIST_SIZE, 1] : [MNIST_PIXELS], oneHot: 10 });
 }
 
-/** Builds the NHWC tensor [1, H, W, C] of a channels-first volume, for comparing with `tf.conv2d`. Lecture: CNN (001). */
+/** Builds the NHWC tensor [1, H, W, C] of a channels-first volume, for comparing with `tf.conv2d`. Notebook 05 (lecture 001, CNN). */
 export function volumeToTensor(x: Volume): tf.Tensor4D {
   const [h, w] = shapeOf(x[0]!, "channel 0");
   const data = new Float32Array(h * w * x.length);
@@ -50,7 +50,7 @@ export function volumeToTensor(x: Volume): tf.Tensor4D {
   return tf.tensor4d(data, [1, h, w, x.length]);
 }
 
-/** The channels-first volume of image `index` (default 0) of an NHWC tensor. Lecture: CNN (001). */
+/** The channels-first volume of image `index` (default 0) of an NHWC tensor. Notebook 05 (lecture 001, CNN). */
 export function tensorToVolume(t: tf.Tensor4D, index = 0): Volume {
   const [n, h, w, c] = t.shape;
   if (index < 0 || index >= n) throw new Error(`image ${index} does not exist: the tensor holds ${n}`);
@@ -59,7 +59,7 @@ export function tensorToVolume(t: tf.Tensor4D, index = 0): Volume {
   return Array.from({ length: c }, (_, k) => Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => data[base + (i * w + j) * c + k]!)));
 }
 
-/** Builds the HWIO filter tensor [kh, kw, C, K] that `tf.conv2d` takes from kernels given as `kernels[k][c]` slices. Lecture: CNN (001). */
+/** Builds the HWIO filter tensor [kh, kw, C, K] that `tf.conv2d` takes from kernels given as `kernels[k][c]` slices. Notebook 05 (lecture 001, CNN). */
 export function kernelsToTensor(kernels: Volume[]): tf.Tensor4D {
   const K = kernels.length;
   const C = kernels[0]!.length;
@@ -83,7 +83,7 @@ const TF_ACTIVATIONS = {
  * The TensorFlow.js model equivalent to `net`, with the same weights: one `tf.layers.dense` per layer
  * (kernel = Wᵀ, of shape inputs×units, as TensorFlow.js stores it; leaky ReLU as a linear dense layer
  * followed by `tf.layers.leakyReLU({ alpha: 0.01 })`). Create it after `await initBackend()`.
- * Lecture: MLP (000, 003).
+ * Notebooks 02 and 03 (lectures 000 and 003, MLP).
  */
 export function toTfModel(net: MLP): tf.Sequential {
   const model = tf.sequential();
@@ -113,7 +113,7 @@ export function toTfModel(net: MLP): tf.Sequential {
 /**
  * The from-scratch network holding a TensorFlow.js model's weights: each dense layer's kernel
  * (inputs×units) becomes W (units×inputs). Accepts models made only of dense layers (and leakyReLU
- * layers right after a linear dense one). Lecture: MLP (000, 003).
+ * layers right after a linear dense one). Notebook 02 (lectures 000 and 003, MLP).
  */
 export function fromTfModel(model: tf.LayersModel): MLP {
   const layers: Dense[] = [];

@@ -2,7 +2,7 @@
  * Training TensorFlow.js models the course's way: `fit` wraps `model.fit` with a seeded shuffle
  * (the lib's PCG32, not Math.random), a live learning-curve display and a typed history;
  * `evaluateClassifier` gives accuracy and the confusion matrix on held-out data.
- * Lecture: training with mini-batches and validation (000, 003); evaluation (003).
+ * Notebooks 00, 02, 03 and 05 (lectures 000 and 003, training with mini-batches and validation; evaluation).
  */
 import { argmax, confusionCounts } from "../core/metrics";
 import type { GridFunction } from "../core/grid";
@@ -10,7 +10,7 @@ import { LiveTraining } from "../display/live";
 import { rng, type Random } from "../core/random";
 import { tf } from "./backend";
 
-/** Options of `fit`. Lecture: mini-batch SGD, validation (000, 003). */
+/** Options of `fit`. Notebooks 00, 02, 03 and 05 (lectures 000 and 003, mini-batch SGD, validation). */
 export interface FitOptions {
   /** Number of passes over the training data. */
   epochs: number;
@@ -36,7 +36,7 @@ export interface FitOptions {
 
 /**
  * Early stopping (fermata anticipata): stop once the validation metric has not improved for
- * `patience` epochs. Lecture: regularisation, early stopping and its patience (000, 003).
+ * `patience` epochs. Lectures 000 and 003 (regularisation, early stopping and its patience).
  */
 export interface EarlyStopping {
   /** Epochs without improvement before stopping (the lecture's n, "patience"). */
@@ -49,7 +49,7 @@ export interface EarlyStopping {
   restoreBest?: boolean;
 }
 
-/** What `fit` returns. Lecture: learning curves (003). */
+/** What `fit` returns. Notebooks 00, 02, 03 and 05 (lecture 003, learning curves). */
 export interface FitResult {
   /** Metric name → one value per epoch: loss, acc, val_loss, val_acc, … (as compiled). */
   history: Record<string, number[]>;
@@ -62,11 +62,26 @@ export interface FitResult {
 }
 
 /**
+ * One history from the histories of consecutive `fit` calls on the same model (e.g. a fine-tuning
+ * phase at a lower learning rate): each metric's values, epoch after epoch. Every history must
+ * record the same metrics. Notebook 05 (lecture 003, LeNet trained then fine-tuned).
+ */
+export function concatHistories(...histories: Record<string, number[]>[]): Record<string, number[]> {
+  if (histories.length === 0) return {};
+  const keys = Object.keys(histories[0]!);
+  const sorted = (h: object) => Object.keys(h).sort().join(", ");
+  for (const h of histories) {
+    if (sorted(h) !== sorted(histories[0]!)) throw new Error(`concatHistories: histories record different metrics (${sorted(histories[0]!)} vs ${sorted(h)})`);
+  }
+  return Object.fromEntries(keys.map((k) => [k, histories.flatMap((h) => h[k]!)]));
+}
+
+/**
  * Trains a compiled tf.LayersModel on (x, y) for `epochs` epochs of mini-batches, reshuffled each
  * epoch by the seeded generator, with a live progress bar and learning curves; returns the
  * history; with `earlyStopping` it stops when the validation metric stops improving and restores
- * the best weights. The tensors stay owned by the caller. Lecture: mini-batch SGD, learning curves,
- * early stopping (000, 003).
+ * the best weights. The tensors stay owned by the caller. Notebooks 00, 02, 03 and 05 (lectures 000 and 003, mini-batch SGD, learning curves,
+ * early stopping).
  */
 export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
   const { epochs, batchSize = 32, shuffle = true, random = rng(), live = true } = options;
@@ -158,7 +173,7 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
   };
 }
 
-/** Accuracy and confusion matrix of a classifier on held-out data. Lecture: evaluation of classifiers (003). */
+/** Accuracy and confusion matrix of a classifier on held-out data. Lecture 003 (evaluation of classifiers). */
 export interface Evaluation {
   /** Fraction of examples whose predicted class is the true class. */
   accuracy: number;
@@ -173,7 +188,7 @@ export interface Evaluation {
 /**
  * Evaluates a classifier: predicts in batches, takes the arg-max class (or P > 0.5 for a single
  * sigmoid output) and compares with `labels` (class indices, or one-hot rows as a tensor).
- * Lecture: ANN principles (003), train/validation/test and evaluation.
+ * Notebooks 00, 02, 03 and 05 (lecture 003, ANN principles, train/validation/test and evaluation).
  */
 export function evaluateClassifier(
   model: { predict(x: tf.Tensor, config?: { batchSize?: number }): tf.Tensor | tf.Tensor[] },
@@ -215,7 +230,7 @@ export function evaluateClassifier(
 /**
  * A model as a grid function for `decisionRegions`: the predicted class of each 2-D point
  * (arg-max of the outputs; P(1) > 0.5 for one sigmoid output), or with `probability` the raw
- * P(class 1). Lecture: decision regions of perceptrons and MLPs (000, 001).
+ * P(class 1). Notebooks 00 and 02 (lectures 000 and 001, decision regions of perceptrons and MLPs).
  */
 export function modelGrid(model: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] }, options: { probability?: boolean } = {}): GridFunction {
   return (points) =>

@@ -33,7 +33,7 @@ export interface CellMetadata {
   [key: string]: unknown;
 }
 
-/** nbgrader's cell metadata (schema 3), see DESIGN.md. */
+/** nbgrader's cell metadata (schema 3), see docs/architecture.md. */
 export interface NbgraderMetadata {
   grade_id: string;
   solution: boolean;

@@ -1,6 +1,6 @@
 /**
  * The gradients of a 2-D convolution written as convolutions, so they run on the backend's fast Conv2D
- * (XNNPACK on wasm). Lecture: CNN (001), backpropagation through a convolution.
+ * (XNNPACK on wasm). Lecture 001 (CNN, backpropagation through a convolution).
  */
 import * as tf from "@tensorflow/tfjs";
 import { callKernel, disposeAll } from "./call";

@@ -7,7 +7,7 @@
  * - wasm BatchMatMul with transposed operands (dense layers' gradients): explicit Transpose, then XNNPACK;
  * - MaxPoolGrad on wasm and cpu: a direct loop, ≈10× faster than either stock kernel;
  * - wasm UnsortedSegmentSum: missing, so embedding gradients throw.
- * Lecture: CNN (001), backpropagation through convolution and pooling.
+ * Lecture 001 (CNN, backpropagation through convolution and pooling).
  */
 import * as tf from "@tensorflow/tfjs";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d_grad";

@@ -1,7 +1,7 @@
 /**
  * BatchMatMul with transposed operands on wasm: the stock kernel multiplies a transposed operand in a slow
  * scalar loop (≈20× slower for the x^T·dY of a dense layer's weight gradient), while a Transpose followed
- * by the plain product runs on XNNPACK. Lecture: backpropagation (001), gradients of a dense layer.
+ * by the plain product runs on XNNPACK. Lecture 001 (backpropagation, gradients of a dense layer).
  */
 import * as tf from "@tensorflow/tfjs";
 import { callKernel, disposeAll } from "./call";

@@ -2,7 +2,7 @@
  * MaxPoolGrad, max pooling's backward pass: each output's gradient goes to the arg-max of its window only
  * (the "gradient switch"; the first maximum in row-major order on ties, as tfjs's cpu backend does).
  * A plain loop through the backend's data API: ≈10× faster than the stock wasm kernel and the cpu one.
- * Lecture: CNN (001), the gradient of max pooling.
+ * Lecture 001 (CNN, the gradient of max pooling).
  */
 import * as tf from "@tensorflow/tfjs";
 

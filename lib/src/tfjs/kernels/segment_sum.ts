@@ -1,7 +1,7 @@
 /**
  * UnsortedSegmentSum, the gradient of a gather (an embedding lookup): out[k, …] = Σ_{i: ids[i] = k} x[i, …].
  * A scatter-add loop over the values; ids outside [0, numSegments) are dropped, as on the cpu backend.
- * Lecture: RNN/NLP (004), word embeddings.
+ * Lecture 004 (RNN/NLP, word embeddings).
  */
 import * as tf from "@tensorflow/tfjs";
 
