@@ -14,7 +14,7 @@ describe("augmentation", () => {
     const once = rotateImage(image(5, (r, c) => (r === 0 && c === 2 ? 1 : 0)), 5, 90);
     const at = Array.from(once).findIndex((v) => v > 0.99);
     expect([Math.floor(at / 5), at % 5]).toEqual([2, 0]); // top-centre → left-centre (counter-clockwise)
-    let x = img;
+    let x: Float32Array = img;
     for (let k = 0; k < 4; k++) x = rotateImage(x, 5, 90);
     expect(Math.max(...Array.from(x, (v, i) => Math.abs(v - img[i]!)))).toBeLessThan(1e-4);
   });
