@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../lib/src/core/random";
 import { Dataset, crossValidate, kFold, labelCorrelation, topK } from "../lib/src/data/dataset";
-import { flipLabels, noisyCopies, rotateImage, rotatedCopies } from "../lib/src/data/augment";
-import { accuracy, gridConfigs, nearestCentroid, randomConfigs, randomFeatureClassifier } from "../lib/src/scratch/tuning";
+import { downsample, flipLabels, noisyCopies, rotateImage, rotatedCopies } from "../lib/src/data/augment";
+import { accuracy, gridConfigs, meanStd, nearestCentroid, randomConfigs, randomFeatureClassifier } from "../lib/src/scratch/tuning";
 
 const image = (size: number, f: (r: number, c: number) => number) => Float32Array.from({ length: size * size }, (_, k) => f(Math.floor(k / size), k % size));
 
@@ -31,6 +31,13 @@ describe("augmentation", () => {
     const sd = Math.sqrt(added.reduce((s, v) => s + (v - 0.5) ** 2, 0) / added.length);
     expect(sd).toBeGreaterThan(0.12);
     expect(sd).toBeLessThan(0.25);
+  });
+
+  it("downsample averages blocks", () => {
+    const ds = new Dataset(image(4, (r, c) => r * 4 + c), Uint8Array.from([3]), 16);
+    const small = downsample(ds, 2, 4);
+    expect(Array.from(small.x)).toEqual([2.5, 4.5, 10.5, 12.5]);
+    expect(small.cols).toBe(4);
   });
 
   it("flipLabels changes exactly the chosen fraction, always to another class", () => {
@@ -86,6 +93,11 @@ describe("tuning", () => {
     const rand = randomConfigs(space, 9, new Random(1));
     expect(new Set(rand.map((c) => c.lr)).size).toBe(9);
     expect(rand.every((c) => c.lr! >= 1e-3 && c.lr! <= 0.1 && c.p! >= 0 && c.p! <= 0.5)).toBe(true);
+  });
+
+  it("meanStd uses the sample standard deviation", () => {
+    expect(meanStd([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+    expect(meanStd([5])).toEqual({ mean: 5, std: 0 });
   });
 
   it("the random-feature classifier learns a separable problem", () => {

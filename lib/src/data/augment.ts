@@ -100,3 +100,23 @@ export function flipLabels<Y extends Labels>(ds: Dataset<Y>, fraction: number, c
   }
   return { data: new Dataset(ds.x, y, ds.cols, ds.yCols), flipped };
 }
+
+/**
+ * Square images shrunk by an integer `factor` by averaging factor × factor blocks (28×28 MNIST → 14×14
+ * with factor 2): four times fewer inputs, so from-scratch networks train four times faster.
+ * Notebook 04 (small-data experiments).
+ */
+export function downsample<Y extends Labels>(ds: Dataset<Y>, factor: number, size = 28): Dataset<Y> {
+  if (ds.cols !== size * size) throw new RangeError(`downsample: rows have ${ds.cols} values, not ${size}×${size} images; pass size`);
+  if (!(Number.isInteger(factor) && factor >= 1 && size % factor === 0)) throw new RangeError(`downsample: factor must divide the side ${size}, got ${factor}`);
+  const s = size / factor;
+  const x = new Float32Array(ds.rows * s * s);
+  for (let i = 0; i < ds.rows; i++) {
+    for (let r = 0; r < size; r++) {
+      for (let c = 0; c < size; c++) {
+        x[i * s * s + Math.floor(r / factor) * s + Math.floor(c / factor)] += ds.x[i * ds.cols + r * size + c]! / (factor * factor);
+      }
+    }
+  }
+  return new Dataset(x, ds.y, s * s, ds.yCols);
+}

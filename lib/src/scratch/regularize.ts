@@ -597,7 +597,7 @@ function choleskySolve(G: Float64Array, n: number, B: Float64Array, k: number): 
 /**
  * Least squares w = argmin ‖A w − Y‖² + ridge·‖w‖² for A (rows × cols, flat) and Y (rows × yCols); with
  * ridge = 0 the minimum-norm solution: (AᵀA)⁻¹AᵀY when cols ≤ rows, Aᵀ(AAᵀ)⁻¹Y when cols > rows (the
- * interpolating w of smallest norm; a relative jitter of 1e-12 keeps the Gram matrix invertible).
+ * interpolating w of smallest norm; a relative jitter from 1e-12 up keeps the Gram matrix invertible).
  * Returns w, cols × yCols. Notebook 04 (lecture 003: double descent; lecture 000: ℓ2).
  */
 export function leastSquares(A: ArrayLike<number>, rows: number, cols: number, Y: ArrayLike<number>, yCols = 1, options: { ridge?: number } = {}): Float64Array {
@@ -627,18 +627,30 @@ export function leastSquares(A: ArrayLike<number>, rows: number, cols: number, Y
     }
   }
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += G[i * n + i]!;
-  const added = ridge > 0 ? ridge : (1e-12 * trace) / n;
   for (let i = 0; i < n; i++) {
-    G[i * n + i] += added;
+    trace += G[i * n + i]!;
     for (let j = 0; j < i; j++) G[j * n + i] = G[i * n + j]!;
   }
+  // Solve with the ridge; with ridge 0, with a jitter of 1e-12·trace/n, raised ×100 while the Gram matrix
+  // is numerically singular (features that vanish on every row, or duplicates): the pseudo-inverse's limit.
+  const solve = (B: Float64Array): Float64Array => {
+    for (let jitter = 1e-12; ; jitter *= 100) {
+      const added = ridge > 0 ? ridge : (jitter * trace) / n || jitter;
+      const H = Float64Array.from(G);
+      for (let i = 0; i < n; i++) H[i * n + i] += added;
+      try {
+        return choleskySolve(H, n, Float64Array.from(B), yCols);
+      } catch (error) {
+        if (ridge > 0 || jitter > 1e-4) throw error;
+      }
+    }
+  };
   if (primal) {
     const B = new Float64Array(cols * yCols); // AᵀY
     for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) for (let c = 0; c < yCols; c++) B[i * yCols + c] += A[r * cols + i]! * Y[r * yCols + c]!;
-    return choleskySolve(G, n, B, yCols);
+    return solve(B);
   }
-  const alpha = choleskySolve(G, n, Float64Array.from(Y), yCols); // (AAᵀ)⁻¹Y
+  const alpha = solve(Float64Array.from(Y)); // (AAᵀ)⁻¹Y
   const w = new Float64Array(cols * yCols);
   for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) for (let c = 0; c < yCols; c++) w[i * yCols + c] += A[r * cols + i]! * alpha[r * yCols + c]!;
   return w;

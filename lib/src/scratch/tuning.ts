@@ -121,3 +121,11 @@ export function randomFeatureClassifier(train: Dataset, classes: number, options
     return argmax(matVec(F, F.length / options.features, options.features, w, classes), classes);
   };
 }
+
+/** Mean and sample standard deviation (n − 1) of repeated measurements, e.g. accuracies over seeds. Notebook 04. */
+export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  if (values.length === 0) throw new RangeError("meanStd: no values");
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length < 2 ? 0 : Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+  return { mean, std };
+}
