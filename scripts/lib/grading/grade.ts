@@ -110,7 +110,7 @@ export async function sandboxFor(opts: ResolvedOptions): Promise<SandboxConfig> 
       cpuSeconds: Math.ceil((opts.notebookTimeoutMs / 1000) * 2) + 60,
       processes: 512,
       fileMb: 256,
-      wallMs: opts.notebookTimeoutMs + 120_000,
+      wallMs: opts.notebookTimeoutMs + 30_000,
       outputBytes: 64 << 20,
     },
   };
@@ -185,8 +185,8 @@ function hiddenSecrets(source: Notebook): string[] {
   return out.sort((a, b) => b.length - a.length);
 }
 
-/** The reference run of a source notebook: its own solutions, in a clean sandbox; records expected values. */
-export async function prepareReference(file: string, source: Notebook, config: SandboxConfig, opts: ResolvedOptions): Promise<Reference> {
+/** A reference before its run: the sites of every graded cell, and the code the reference kernel runs. */
+export function staticReference(file: string, source: Notebook): { ref: Reference; cells: Cell[] } {
   const exercises = findExercises(source);
   const sites = new Map<string, Site>();
   const cells = source.cells.map((c) => ({ ...c }));
@@ -195,11 +195,21 @@ export async function prepareReference(file: string, source: Notebook, config: S
     for (const s of sitesOf(text, g.index)) sites.set(s.id, s);
     cells[g.index] = { ...cells[g.index]!, source: toLines(referenceTestCode(text, g.index)) };
   }
-  const { run, byInput } = await runNotebook(withCells(source, cells), referenceHelperCell(), config, opts, 0, false);
   const ref: Reference = {
     file, name: path.basename(file), source, exercises, sites, forcedBool: new Set(), refs: new Map(), studentCode: new Map(),
-    secrets: hiddenSecrets(source), forgeable: [], failures: [], run,
+    secrets: [...hiddenSecrets(source), ...[...sites.values()].filter((s) => s.hidden && s.actualText).map((s) => s.actualText!)].sort((a, b) => b.length - a.length),
+    forgeable: [], failures: [],
   };
+  for (const g of exercises.graded) ref.studentCode.set(g.index, studentTestCode(sourceText(source.cells[g.index]!.source), g.index));
+  return { ref, cells };
+}
+
+/** The reference run of a source notebook: its own solutions, in a clean sandbox; records expected values. */
+export async function prepareReference(file: string, source: Notebook, config: SandboxConfig, opts: ResolvedOptions): Promise<Reference> {
+  const { ref, cells } = staticReference(file, source);
+  const { exercises, sites } = ref;
+  const { run, byInput } = await runNotebook(withCells(source, cells), referenceHelperCell(), config, opts, 0, false);
+  ref.run = run;
   if (run.failure) ref.failures.push(`the reference run failed: ${run.failure}`);
   for (const [i, c] of byInput) {
     if (c.status !== "ok") ref.failures.push(`${i < 0 ? "the grader's helper cell" : `cell ${i + 1}${nbgraderOf(source.cells[i]!)?.grade_id ? ` (${nbgraderOf(source.cells[i]!)!.grade_id})` : ""}`} fails in the reference run (${c.status}): ${(c.evalue || c.error || "").split("\n")[0]!.slice(0, 300)}`);
@@ -286,6 +296,44 @@ export async function readSubmission(file: string, name: string): Promise<{ nb?:
 }
 
 /**
+ * The notebook a student's kernel runs: the source with the student's solution cells (each refused
+ * one replaced by its stub, with a note: too long, nested too deep, or, with `screen`, reaching
+ * outside its exercise) and every graded cell replaced by its probes. Pure; never throws for what
+ * is in the submission.
+ */
+export function submissionToRun(ref: Reference, submission: Notebook, screen: boolean, notes: string[]): { nb: Notebook; stubs: Notebook; stub: (index: number) => void } {
+  const ex = ref.exercises;
+  const restored = restoreSubmission(ref.source, submission);
+  notes.push(...restored.notes);
+  const nb = restored.notebook;
+  const stubs = makeStudentNotebook(ref.source);
+  const stub = (index: number) => {
+    nb.cells[index] = { ...nb.cells[index]!, source: stubs.cells[index]!.source };
+  };
+  const { outerNames, allowedModules } = solutionContext(ref.source);
+  for (const s of ex.solutions) {
+    const text = sourceText(nb.cells[s.index]!.source);
+    let refused: string | undefined;
+    if (text.length > MAX_CELL_CHARS) refused = `it has ${text.length} characters (at most ${MAX_CELL_CHARS})`;
+    else if (nesting(text) > MAX_NESTING) refused = `its brackets nest more than ${MAX_NESTING} deep`;
+    else if (screen) {
+      try {
+        const found = screenSolution(text, outerNames, allowedModules);
+        if (found.length > 0) refused = found.join("; ");
+      } catch {
+        refused = "it could not be parsed";
+      }
+    }
+    if (refused) {
+      stub(s.index);
+      notes.push(`solution cell ${s.gradeId} was not run (graded as not done): ${refused.slice(0, 600)}`);
+    }
+  }
+  for (const g of ex.graded) nb.cells[g.index] = { ...nb.cells[g.index]!, source: toLines(ref.studentCode.get(g.index)!) };
+  return { nb, stubs, stub };
+}
+
+/**
  * Grades one student's notebook against a reference, in a sandbox (slot picks its uid). When a
  * solution stops the kernel (limit, exit), that solution is graded as not done and the rest is run
  * again without it: a submission gets zero only for what it broke. Never throws for what is in the
@@ -304,33 +352,7 @@ export async function gradeNotebook(student: string, ref: Reference, submitted: 
     if (!r.nb) return { grades: ex.graded.map((g) => grade(g, 0, `your notebook could not be read: ${r.problem}`)), notes };
     submission = r.nb;
   } else submission = submitted;
-  const restored = restoreSubmission(ref.source, submission);
-  notes.push(...restored.notes);
-  const nb = restored.notebook;
-  const stubs = makeStudentNotebook(ref.source);
-  const stub = (index: number) => {
-    nb.cells[index] = { ...nb.cells[index]!, source: stubs.cells[index]!.source };
-  };
-  const { outerNames, allowedModules } = solutionContext(ref.source);
-  for (const s of ex.solutions) {
-    const text = sourceText(nb.cells[s.index]!.source);
-    let refused: string | undefined;
-    if (text.length > MAX_CELL_CHARS) refused = `it has ${text.length} characters (at most ${MAX_CELL_CHARS})`;
-    else if (nesting(text) > MAX_NESTING) refused = `its brackets nest more than ${MAX_NESTING} deep`;
-    else if (opts.screen) {
-      try {
-        const found = screenSolution(text, outerNames, allowedModules);
-        if (found.length > 0) refused = found.join("; ");
-      } catch {
-        refused = "it could not be parsed";
-      }
-    }
-    if (refused) {
-      stub(s.index);
-      notes.push(`solution cell ${s.gradeId} was not run (graded as not done): ${refused.slice(0, 600)}`);
-    }
-  }
-  for (const g of ex.graded) nb.cells[g.index] = { ...nb.cells[g.index]!, source: toLines(ref.studentCode.get(g.index)!) };
+  const { nb, stub, stubs } = submissionToRun(ref, submission, opts.screen, notes);
   const solutionIds = new Set(ex.solutions.map((s) => s.gradeId));
   const results = new Map<number, ExerciseGrade>();
   let first: SandboxRun | undefined;

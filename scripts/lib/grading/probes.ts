@@ -39,6 +39,8 @@ export interface Site {
   line: number;
   /** The check's text (for messages to the instructor only). */
   text: string;
+  /** The text of what the student's kernel evaluates (secret too when hidden). */
+  actualText?: string;
 }
 
 const COMPARE = new Set(["===", "!==", "==", "!=", "<", "<=", ">", ">="]);
@@ -118,6 +120,7 @@ function findCalls(source: string, cell: number): { sf: ts.SourceFile; calls: Ca
     ts.forEachChild(n, visit);
   };
   visit(sf);
+  for (const c of calls) c.site.actualText = c.actual.map(text).join(", ");
   return { sf, calls };
 }
 
