@@ -88,7 +88,7 @@ describe("release --validate", () => {
     // A bare boolean, and a cell whose every check the student's kernel could forge, are flagged.
     expect(report.notes).toContain("FORGEABLE: trivial-tests: every check could be forged by a student who takes over their kernel: add a hidden checkClose (or ===) against a value the student version does not show");
     expect(report.notes.filter((n) => n.startsWith("FORGEABLE") && /square-tests|mean-tests/.test(n))).toEqual([]);
-  }, 120_000);
+  }, 900_000);
 });
 
 describe("grade", () => {

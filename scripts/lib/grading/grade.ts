@@ -151,12 +151,13 @@ function code(text: string): Cell {
 }
 
 /** Runs a notebook (helper cell first) in a sandbox; returns the worker cell of each input cell (index -1: the helper). */
-async function runNotebook(nb: Notebook, helper: string, config: SandboxConfig, opts: ResolvedOptions, slot: number, stopOnError: boolean): Promise<{ run: SandboxRun; byInput: Map<number, WorkerCell> }> {
+async function runNotebook(nb: Notebook, helper: string, config: SandboxConfig, opts: ResolvedOptions, slot: number, stopOnError: boolean, cellTimeoutMs = opts.cellTimeoutMs): Promise<{ run: SandboxRun; byInput: Map<number, WorkerCell> }> {
   const input = withCells(nb, [code(helper), ...nb.cells.map((c) => (c.cell_type === "code" ? c : { ...c, source: "" }))]);
   const prepared = prepareNotebook(input, opts.quick ? { QUICK: true } : {});
   const run = await runSandboxed(config, {
     notebook: prepared.nb,
-    cellTimeoutMs: opts.cellTimeoutMs,
+    cellTimeoutMs,
+    firstCellTimeoutMs: 180_000,
     notebookTimeoutMs: opts.notebookTimeoutMs,
     maxOldSpaceMb: Math.max(256, Math.round(opts.memoryMb / 2)),
     stdoutCap: 4 << 20,
@@ -208,7 +209,7 @@ export function staticReference(file: string, source: Notebook): { ref: Referenc
 export async function prepareReference(file: string, source: Notebook, config: SandboxConfig, opts: ResolvedOptions): Promise<Reference> {
   const { ref, cells } = staticReference(file, source);
   const { exercises, sites } = ref;
-  const { run, byInput } = await runNotebook(withCells(source, cells), referenceHelperCell(), config, opts, 0, false);
+  const { run, byInput } = await runNotebook(withCells(source, cells), referenceHelperCell(), config, opts, 0, false, Math.max(opts.cellTimeoutMs, 300_000));
   ref.run = run;
   if (run.failure) ref.failures.push(`the reference run failed: ${run.failure}`);
   for (const [i, c] of byInput) {

@@ -22,6 +22,8 @@ export interface WorkerJob {
   cwd: string;
   tslabDir: string;
   cellTimeoutMs: number;
+  /** Time limit of the first cell (the grader's helper: its compile loads TypeScript and the lib's types). */
+  firstCellTimeoutMs: number;
   notebookTimeoutMs: number;
   maxOldSpaceMb: number;
   /** Node options for the kernel (the permission model). */
@@ -100,7 +102,7 @@ export async function runJob(job: WorkerJob): Promise<WorkerResult> {
         }
       };
       const t0 = Date.now();
-      const timeoutMs = Math.max(0, Math.min(job.cellTimeoutMs, deadline - Date.now()));
+      const timeoutMs = Math.max(0, Math.min(cell === cells[0] ? Math.max(job.firstCellTimeoutMs, job.cellTimeoutMs) : job.cellTimeoutMs, deadline - Date.now()));
       try {
         const reply = await kernel.execute(code, { timeoutMs, onIopub });
         if (reply.status === "ok") cell.status = "ok";
