@@ -46,7 +46,7 @@ async function grade(students: Record<string, string>, options: Parameters<typeo
     await fs.writeFile(path.join(subs, name, "assignment1", "tiny.ipynb"), text);
   }
   const out = path.join(root, `out-${path.basename(subs)}`);
-  const run = await gradeSubmissions(subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 10_000, memoryMb: 2048, jobs: 2, ...options });
+  const run = await gradeSubmissions(subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2, ...options });
   return { ...run, out, subs };
 }
 
@@ -164,7 +164,7 @@ describe("grade", () => {
     const shardDirs: string[] = [];
     for (const index of [1, 2]) {
       const out = path.join(root, `shard-${index}`);
-      await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 10_000, memoryMb: 2048, jobs: 2, shard: { index, count: 2 } });
+      await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2, shard: { index, count: 2 } });
       shardDirs.push(out);
     }
     const shard1 = readFileSync(path.join(shardDirs[0]!, "grades.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]);
@@ -174,7 +174,7 @@ describe("grade", () => {
   }, 900_000);
 
   it("resumes: a run with --resume keeps the students already graded and grades no one again", async () => {
-    const again = await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: run.out, runtimeDir: RUNTIME, resume: true, cellTimeoutMs: 10_000, memoryMb: 2048, jobs: 2 });
+    const again = await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: run.out, runtimeDir: RUNTIME, resume: true, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2 });
     expect(again.studentsPerMinute).toBe(0);
     expect(again.grades).toEqual(run.grades);
   }, 300_000);

@@ -101,9 +101,9 @@ export function resolveOptions(options: GradeOptions = {}): ResolvedOptions {
 
 /** The sandbox settings for these options; throws, saying how to fix it, when no sandbox works. */
 export async function sandboxFor(opts: ResolvedOptions): Promise<SandboxConfig> {
-  await prepareRuntime(opts.runtimeDir);
+  const runtimeDir = await prepareRuntime(opts.runtimeDir);
   const config: SandboxConfig = {
-    runtimeDir: opts.runtimeDir,
+    runtimeDir,
     unsafe: opts.unsafeNoSandbox,
     limits: {
       memoryMb: opts.memoryMb,
@@ -115,7 +115,7 @@ export async function sandboxFor(opts: ResolvedOptions): Promise<SandboxConfig> 
     },
   };
   if (!config.unsafe) {
-    const problem = sandboxProblem(opts.runtimeDir);
+    const problem = sandboxProblem(runtimeDir);
     if (problem) throw new Error(`grade: refusing to grade without a sandbox: ${problem}`);
   }
   return config;
@@ -163,7 +163,7 @@ async function runNotebook(nb: Notebook, helper: string, config: SandboxConfig, 
     stdoutCap: 4 << 20,
     errorCap: 2000,
     stopOnError,
-  }, slot, path.join(opts.runtimeDir, "..", "grading-jobs"));
+  }, slot, path.join(opts.runtimeDir, "jobs"));
   const byInput = new Map<number, WorkerCell>();
   for (const c of run.result?.cells ?? []) {
     const i = prepared.inputIndex[c.index];

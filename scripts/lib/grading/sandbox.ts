@@ -178,19 +178,21 @@ async function warmCaches(): Promise<void> {
 }
 
 /**
- * The grading runtime in `dir`: a private copy (no hard links, no symbolic link leading out) of the
- * node_modules the kernel needs, with the `reti` workspace link replaced by a copy of the built lib,
- * and the bundled worker. Reused when `dir` holds one made from the same sources.
+ * The grading runtime under `parent`: a private copy (no hard links, no symbolic link leading out) of
+ * the node_modules the kernel needs, with the `reti` workspace link replaced by a copy of the built
+ * lib, and the bundled worker. Kept in a folder named after a hash of its sources, so runs (and test
+ * files) side by side share one, and a changed lib or lockfile makes a new one; returns its path.
+ * Made in a temporary folder and renamed into place, so no run ever sees half a runtime.
  */
-export async function prepareRuntime(dir: string): Promise<void> {
+export async function prepareRuntime(parent: string): Promise<string> {
   const stamp = await runtimeStamp();
-  const stampFile = path.join(dir, "runtime-stamp");
-  if ((await fs.readFile(stampFile, "utf8").catch(() => "")) === stamp) return;
+  const dir = path.join(parent, stamp.slice(0, 16));
+  if (existsSync(path.join(dir, "worker.js"))) return dir;
   await warmCaches();
-  await fs.rm(dir, { recursive: true, force: true });
-  const modules = path.join(dir, "node_modules");
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  const modules = path.join(tmp, "node_modules");
   await fs.mkdir(modules, { recursive: true });
-  await fs.mkdir(path.join(dir, "work"));
+  await fs.mkdir(path.join(tmp, "work"));
   const src = path.join(projectRoot, "node_modules");
   const copies = (await fs.readdir(src)).filter((n) => !NOT_FOR_KERNEL.has(n) && n !== "reti");
   await exec("cp", ["-a", "--no-preserve=links", ...copies.map((n) => path.join(src, n)), modules], { maxBuffer: 1 << 24 });
@@ -205,11 +207,16 @@ export async function prepareRuntime(dir: string): Promise<void> {
   }
   await exec(path.join(src, ".bin", "esbuild"), [
     path.join(__dirname, "worker.ts"), "--bundle", "--platform=node", "--target=node20", "--packages=external", "--log-level=warning",
-    `--outfile=${path.join(dir, "worker.js")}`,
+    `--outfile=${path.join(tmp, "worker.js")}`,
   ]);
   // Readable by the sandbox's unprivileged users, writable by no one but the owner.
-  await exec("chmod", ["-R", "a+rX,go-w", dir]);
-  await fs.writeFile(stampFile, stamp);
+  await exec("chmod", ["-R", "a+rX,go-w", tmp]);
+  try {
+    await fs.rename(tmp, dir);
+  } catch {
+    await fs.rm(tmp, { recursive: true, force: true }); // another run made it first
+  }
+  return dir;
 }
 
 /** Node options for the kernel inside the sandbox: Node's permission model as a second wall. */

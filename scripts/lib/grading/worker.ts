@@ -62,6 +62,17 @@ export interface WorkerResult {
 
 export const RESULT_PREFIX = "RETI-WORKER-RESULT ";
 
+/** CPU seconds (user + system) the process has used, from /proc; undefined where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 function cap(text: string, n: number): string {
   return text.length <= n ? text : text.slice(0, n) + `… [${text.length - n} more characters]`;
 }
@@ -103,8 +114,19 @@ export async function runJob(job: WorkerJob): Promise<WorkerResult> {
       };
       const t0 = Date.now();
       const timeoutMs = Math.max(0, Math.min(cell === cells[0] ? Math.max(job.firstCellTimeoutMs, job.cellTimeoutMs) : job.cellTimeoutMs, deadline - Date.now()));
+      // The limit is on the kernel's CPU time, so a machine busy with other work does not stop an honest
+      // cell; wall time is capped at 4× the limit (a cell waiting forever uses no CPU).
+      const cpu0 = cpuSeconds(kernel.pid);
+      let overCpu = false;
+      const watchdog = cpu0 === undefined ? undefined : setInterval(() => {
+        const used = (cpuSeconds(kernel.pid) ?? cpu0) - cpu0;
+        if (used * 1000 > timeoutMs) {
+          overCpu = true;
+          void kernel.kill();
+        }
+      }, 250);
       try {
-        const reply = await kernel.execute(code, { timeoutMs, onIopub });
+        const reply = await kernel.execute(code, { timeoutMs: cpu0 === undefined ? timeoutMs : timeoutMs * 4, onIopub });
         if (reply.status === "ok") cell.status = "ok";
         else {
           cell.status = "error";
@@ -120,12 +142,17 @@ export async function runJob(job: WorkerJob): Promise<WorkerResult> {
           cell.error = `time limit reached (${Math.round(timeoutMs / 1000)} s)`;
           stop = "not run: the kernel was stopped after a timeout";
           await kernel.kill();
+        } else if (err instanceof KernelDiedError && overCpu) {
+          cell.status = "timeout";
+          cell.error = `CPU time limit reached (${Math.round(timeoutMs / 1000)} s)`;
+          stop = "not run: the kernel was stopped after a timeout";
         } else if (err instanceof KernelDiedError) {
           cell.status = "died";
           cell.error = cap(err.message, job.errorCap);
           stop = "not run: the kernel had stopped";
         } else throw err;
       } finally {
+        if (watchdog) clearInterval(watchdog);
         cell.stdout = stdout;
         cell.durationMs = Date.now() - t0;
       }
