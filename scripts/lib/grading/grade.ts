@@ -8,17 +8,9 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  findExercises,
-  hasExercises,
-  makeStudentNotebook,
-  MARKERS,
-  nbgraderOf,
-  restoreSubmission,
-  screenSolution,
-  solutionContext,
-  type Exercises,
-} from "../exercises";
+import { findExercises, hasExercises, MARKERS, nbgraderOf, type Exercises } from "../regions";
+import { restoreSubmission, screenSolution, solutionContext } from "../restore";
+import { makeStudentNotebook } from "../student-release";
 import { asNotebook, NotebookError, readNotebook, sourceText, toLines, writeFileAtomic, type Cell, type Notebook } from "../nbformat";
 import { prepareNotebook } from "../runner";
 import { forgeable, probeHelperCell, referenceHelperCell, referenceTestCode, sitesOf, studentTestCode, type Site } from "./probes";

@@ -19,7 +19,7 @@
  * Serves every lecture's exercises.
  */
 import ts from "@tslab/typescript-for-tslab";
-import { MARKERS } from "../exercises";
+import { MARKERS } from "../regions";
 
 export type SiteForm = "close" | "compare" | "bool";
 

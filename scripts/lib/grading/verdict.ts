@@ -9,7 +9,7 @@
  * capped first line. Serves every lecture's exercises.
  */
 import { CheckError, checkClose, type CloseOptions } from "../../../lib/src/core/check";
-import { notDoneMessage } from "../exercises";
+import { notDoneMessage } from "../regions";
 import { PROBE_PREFIX, type Site } from "./probes";
 import type { WorkerCell } from "./worker";
 
