@@ -186,8 +186,8 @@ export function errorFeedback(cell: WorkerCell | undefined, solutionIds: Readonl
   if (stub && solutionIds.has(stub[1]!)) return `not done yet: ${stub[1]} still has the stub`;
   const ename = /^[A-Za-z_$][\w$]{0,40}$/.test(cell.ename ?? "") ? cell.ename! : "Error";
   if (inHidden) return `${ename} in a hidden test`;
-  if (/RETI_/.test(text)) return `${ename} (its message is withheld: it quotes the test code)`;
   const first = (cell.evalue ?? "").split("\n")[0]!.slice(0, 160);
+  if (/RETI_/.test(first)) return `${ename} (its message is withheld: it quotes the test code)`;
   return ename === "CompileError" ? `does not compile: ${first}` : `${ename}: ${first}`;
 }
 
