@@ -1,7 +1,8 @@
 /**
  * Lecture notebooks' exercises, end to end: each course notebook with exercises releases without a leak
  * and with ≥ 3 graded exercises, and `release --validate` proves every exercise both ways on the real
- * kernel in quick mode (the instructor's solution gets full marks through the grader's sandbox; every
+ * kernel in quick mode (the reference run passes and the instructor's solution gets full marks from the grader's
+ * verdict, each in its sandbox; every
  * graded cell fails on the student's stub while the other cells still run).
  */
 import { promises as fs } from "node:fs";
@@ -28,6 +29,6 @@ describe("course exercises: release and validate", () => {
       } finally {
         await fs.rm(out, { recursive: true, force: true });
       }
-    }, 600_000);
+    }, 1_800_000);
   }
 });
