@@ -36,4 +36,5 @@ export * from "./display/graph";
 export * from "./display/png";
 export * from "./display/display";
 export * from "./display/live";
+export * as rlplot from "./display/rlplot";
 export { inKernel, displayBundle, type DisplayBundle } from "./runtime/tslab";

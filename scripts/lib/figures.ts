@@ -22,6 +22,8 @@ export interface FigureSpec {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
+  /** Animation frames, if any (the static export draws the initial state). */
+  frames?: Record<string, unknown>[];
 }
 
 /** A named figure found in an executed notebook. */
@@ -53,7 +55,7 @@ export function plotlySpec(o: Output): FigureSpec | undefined {
   if (!isRich(o)) return undefined;
   const spec = o.data[PLOTLY_MIME] as Partial<FigureSpec> | undefined;
   if (!spec || !Array.isArray(spec.data)) return undefined;
-  return { data: spec.data, layout: spec.layout ?? {}, ...(spec.config ? { config: spec.config } : {}) };
+  return { data: spec.data, layout: spec.layout ?? {}, ...(spec.config ? { config: spec.config } : {}), ...(Array.isArray(spec.frames) ? { frames: spec.frames } : {}) };
 }
 
 /** The figure name in an output's metadata (`{"reti": {"figure": name}}`), if any. */

@@ -109,7 +109,7 @@ let figureCounter = 0;
  * With `includePlotly`, the library is embedded first. Lecture: all (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
-  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG });
+  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
   const id = options.id ?? elementId(spec, figureCounter);
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
   const draw =
@@ -120,7 +120,7 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `    for (var i = 0; i < els.length; i++) {\n` +
     `      if (els[i].getAttribute("data-drawn")) continue;\n` +
     `      els[i].setAttribute("data-drawn", "1"); els[i].textContent = "";\n` +
-    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config);\n` +
+    `      window.Plotly.newPlot(els[i], spec);\n` +
     `    }\n` +
     `  }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
@@ -145,7 +145,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
   figureCounter++;
   return {
     data: {
-      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG },
+      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) },
       "text/html": html,
       "text/plain": describeFigure(fig),
     },
