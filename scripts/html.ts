@@ -78,7 +78,7 @@ function outputHtml(output: Output, id: string): string {
           .replace(/<!--/g, "<\\!--");
         return (
           `<div class="reti-figure" id="${id}"${name ? ` data-figure="${escapeHtml(name)}"` : ""} style="height:${height}px">${png}</div>\n` +
-          `<script>(function () { var s = ${json}; var el = document.getElementById("${id}"); el.textContent = ""; Plotly.newPlot(el, s); })();</script>`
+          `<script>(function () { var s = ${json}; var el = document.getElementById("${id}"); el.textContent = ""; Plotly.newPlot(el, s.data, s.layout, s.config).then(function (gd) { if (s.frames) return Plotly.addFrames(gd, s.frames); }); })();</script>`
         );
       }
       if (typeof data["text/html"] === "string" || Array.isArray(data["text/html"])) {

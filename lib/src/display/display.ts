@@ -120,7 +120,8 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `    for (var i = 0; i < els.length; i++) {\n` +
     `      if (els[i].getAttribute("data-drawn")) continue;\n` +
     `      els[i].setAttribute("data-drawn", "1"); els[i].textContent = "";\n` +
-    `      window.Plotly.newPlot(els[i], spec);\n` +
+    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config)\n` +
+    `        .then(function (gd) { if (spec.frames) return window.Plotly.addFrames(gd, spec.frames); });\n` +
     `    }\n` +
     `  }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
