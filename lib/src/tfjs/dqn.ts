@@ -409,3 +409,22 @@ export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { 
   report();
   return { agent, progress };
 }
+
+/**
+ * DeepMind's Atari Q-network (Mnih et al., Nature 2015): the last 4 grey 84×84 frames stacked as
+ * channels → conv 32 8×8 stride 4 → conv 64 4×4 stride 2 → conv 64 3×3 stride 1 → dense 512 →
+ * one Q-value per action, ReLU throughout. Built, not trained here. Notebook 08 (lecture 004, deep Q-learning on Atari).
+ */
+export function atariQNetwork(nActions: number, frames = 4, size = 84): tf.Sequential {
+  const init = () => tf.initializers.heUniform({ seed: nextSeed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [size, size, frames], filters: 32, kernelSize: 8, strides: 4, activation: "relu", kernelInitializer: init() }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 4, strides: 2, activation: "relu", kernelInitializer: init() }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, strides: 1, activation: "relu", kernelInitializer: init() }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 512, activation: "relu", kernelInitializer: init() }),
+      tf.layers.dense({ units: nActions, kernelInitializer: init() }),
+    ],
+  });
+}
