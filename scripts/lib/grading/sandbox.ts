@@ -118,6 +118,7 @@ export function sandboxArgv(config: SandboxConfig, jobFile: string, argv: string
     "--setenv", "TMPDIR", "/tmp",
     "--setenv", "LANG", "C.UTF-8",
     "--setenv", "RETI_BACKEND", "cpu",
+    "--setenv", "RETI_DATA_DIR", "/grader/data", // the course's datasets, copied into the runtime
     "--",
     // As root, bubblewrap makes the mounts, then setpriv drops to a uid of the slot's own, in the host's
     // user namespace (bubblewrap's --uid maps back to root outside, so root's files would stay readable).
@@ -211,6 +212,8 @@ export async function prepareRuntime(parent: string): Promise<string> {
     await fs.mkdir(path.join(modules, name));
     await exec("cp", ["-a", ...parts.map((p) => path.join(projectRoot, dir, p)), path.join(modules, name)]);
   }
+  // The course's shipped datasets (data/: time series, reviews, texts), read through RETI_DATA_DIR.
+  await exec("cp", ["-a", "--no-preserve=links", path.join(projectRoot, "data"), path.join(tmp, "data")]);
   const { stdout } = await exec("find", [modules, "-type", "l"], { maxBuffer: 1 << 24 });
   for (const link of stdout.split("\n").filter(Boolean)) {
     const target = path.resolve(path.dirname(link), await fs.readlink(link));
@@ -262,7 +265,7 @@ export async function runSandboxed(config: SandboxConfig, job: Omit<WorkerJob, "
   const argv = inside ? sandboxArgv(config, jobFile, node, slot) : node;
   try {
     return await new Promise<SandboxRun>((resolve) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true, env: inside ? {} : { PATH: process.env.PATH ?? "", HOME: full.cwd, TMPDIR: full.cwd } });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true, env: inside ? {} : { PATH: process.env.PATH ?? "", HOME: full.cwd, TMPDIR: full.cwd, RETI_DATA_DIR: path.join(config.runtimeDir, "data") } });
       const chunks: Buffer[] = [];
       let bytes = 0;
       let stderr = "";
