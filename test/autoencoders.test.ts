@@ -79,13 +79,13 @@ describe("data for the autoencoders", () => {
     seed(2);
     const x = tf.fill([200, 50], 0.5);
     const noisy = ae.addNoise(x, { std: 0.1 });
-    const v = noisy.dataSync();
+    const v = Array.from(noisy.dataSync());
     const mean = v.reduce((s, a) => s + a, 0) / v.length;
     const sd = Math.sqrt(v.reduce((s, a) => s + (a - mean) ** 2, 0) / v.length);
     expect(mean).toBeCloseTo(0.5, 2);
     expect(sd).toBeGreaterThan(0.095);
     expect(sd).toBeLessThan(0.105);
-    const masked = ae.addNoise(x, { drop: 0.3 }).dataSync();
+    const masked = Array.from(ae.addNoise(x, { drop: 0.3 }).dataSync());
     const zeros = masked.filter((a) => a === 0).length / masked.length;
     expect(zeros).toBeGreaterThan(0.28);
     expect(zeros).toBeLessThan(0.32);
