@@ -105,6 +105,13 @@ describe("data for the autoencoders", () => {
     expect(Array.from(out)).toEqual([0.5, 6.5, 12.5]);
   });
 
+  it("toImages cuts rows into square images", () => {
+    const imgs = ae.toImages(tf.tensor2d(Array.from({ length: 3 * 4 }, (_, i) => i), [3, 4]), { side: 2, rows: [2, 0] });
+    expect(imgs.map((im) => Array.from(im.data))).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(imgs[0]!.width).toBe(2);
+    expect(() => ae.toImages([1, 2, 3], { side: 2 })).toThrow(/whole/);
+  });
+
   it("clutteredDigits: the mask is the digit's own pixels; clutter and noise only add to the input", () => {
     seed(3);
     const x = tf.tensor4d(Array.from({ length: 3 * 4 * 4 }, (_, i) => ((i * 7) % 5) / 4), [3, 4, 4, 1]);

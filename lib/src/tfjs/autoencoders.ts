@@ -8,6 +8,7 @@
  */
 import { nextSeed, rng, type Random } from "../core/random";
 import { LiveTraining } from "../display/live";
+import type { GrayImage } from "../display/plot";
 import { tf } from "./backend";
 
 /** An encoder, a decoder and the autoencoder that chains them (sharing their weights). Notebook 09 (lecture 003, autoencoders). */
@@ -240,6 +241,22 @@ export function clutteredDigits(x: tf.Tensor4D, options: { clutter?: number; noi
     const input = x.add(other.mul(clutter)).add(tf.randomNormal(x.shape, 0, noise, "float32", nextSeed())).clipByValue(0, 1) as tf.Tensor4D;
     const mask = x.greater(0.5).cast("float32") as tf.Tensor4D;
     return { input, mask };
+  });
+}
+
+/**
+ * Square grey images for `imageGrid` from the rows of a tensor or array of flattened (or N×s×s×1) images:
+ * all rows, or those listed in `rows`. Notebook 09 (lecture 003, autoencoders: showing reconstructions).
+ */
+export function toImages(x: tf.Tensor | ArrayLike<number>, options: { side?: number; rows?: ArrayLike<number> } = {}): GrayImage[] {
+  const side = options.side ?? 28;
+  const size = side * side;
+  const data = x instanceof tf.Tensor ? (x.dataSync() as Float32Array) : Float32Array.from(x);
+  if (data.length % size !== 0) throw new Error(`toImages: ${data.length} values are not whole ${side}×${side} images`);
+  const rows = options.rows ?? Array.from({ length: data.length / size }, (_, i) => i);
+  return Array.from(rows, (i) => {
+    if (!(i >= 0 && i < data.length / size)) throw new Error(`toImages: row ${i} is out of range`);
+    return { width: side, height: side, data: data.subarray(i * size, (i + 1) * size) };
   });
 }
 
