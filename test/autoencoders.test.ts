@@ -74,6 +74,25 @@ describe("autoencoder builders", () => {
   });
 });
 
+describe("train", () => {
+  it("lowers the loss like model.fit, reports val_loss, and leaks no tensors", async () => {
+    seed(5);
+    const a = ae.denseAutoencoder({ code: 3, input: 12, hidden: [6] });
+    const x = tf.randomUniform([64, 12], 0, 1, "float32", 4).round();
+    const before = tf.memory().numTensors;
+    const r = await ae.train(a.model, x, x, { epochs: 25, batchSize: 16, learningRate: 1e-2, validationData: [x, x], live: false });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.history.loss!.length).toBe(25);
+    expect(r.history.val_loss![24]!).toBeLessThan(0.85 * r.history.val_loss![0]!);
+    // val_loss is the binary cross-entropy per pixel, as Keras's.
+    a.model.compile({ optimizer: "sgd", loss: "binaryCrossentropy" });
+    const keras = (a.model.evaluate(x, x) as tf.Scalar).dataSync()[0]!;
+    expect(r.history.val_loss![24]!).toBeCloseTo(keras, 4);
+    const m = await ae.train(ae.linearAutoencoder(12, 2).model, x, x, { epochs: 2, loss: "mse", live: false });
+    expect(m.history.loss![1]!).toBeLessThan(m.history.loss![0]!);
+  });
+});
+
 describe("data for the autoencoders", () => {
   it("addNoise stays in [0, 1], has the asked spread, and masking zeroes about the asked fraction", () => {
     seed(2);

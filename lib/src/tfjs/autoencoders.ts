@@ -260,6 +260,78 @@ export function toImages(x: tf.Tensor | ArrayLike<number>, options: { side?: num
   });
 }
 
+/** Options of `train`. Notebook 09 (lecture 003, autoencoders: training). */
+export interface TrainOptions {
+  epochs: number;
+  /** Mini-batch size (default 64). */
+  batchSize?: number;
+  /** Adam's step size (default 1e-3). */
+  learningRate?: number;
+  /** "bce": binary cross-entropy per pixel, for sigmoid outputs (default); "mse": squared error per value. */
+  loss?: "bce" | "mse";
+  /** Held-out [input, target], scored after every epoch as val_loss. */
+  validationData?: [tf.Tensor, tf.Tensor];
+  /** The generator for shuffling (default the global `rng()`). */
+  random?: Random;
+  /** Live progress and curves (default true). */
+  live?: boolean;
+  /** Figure name and title of the learning curves. */
+  name?: string;
+  title?: string;
+}
+
+function lossOf(kind: "bce" | "mse", target: tf.Tensor, output: tf.Tensor): tf.Scalar {
+  if (kind === "mse") return target.squaredDifference(output).mean() as tf.Scalar;
+  const p = output.clipByValue(1e-7, 1 - 1e-7);
+  return target.mul(p.log()).add(tf.scalar(1).sub(target).mul(tf.scalar(1).sub(p).log())).mean().neg() as tf.Scalar;
+}
+
+/**
+ * Trains `model` to map x to y (y = x for a plain autoencoder, the clean images for a denoising one, masks for
+ * a U-Net) with Adam on shuffled mini-batches, in a lean loop of `optimizer.minimize` steps (tfjs's
+ * `model.fit` spends several times a small model's arithmetic on per-batch bookkeeping); live progress and
+ * learning curves as `fit`. Returns per-epoch loss (and val_loss) and the wall time.
+ * Notebook 09 (lecture 003, autoencoders: training to reproduce the input).
+ */
+export async function train(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: TrainOptions): Promise<{ history: Record<string, number[]>; seconds: number }> {
+  const { epochs, batchSize = 64, learningRate = 1e-3, loss = "bce", random = rng(), live = true } = options;
+  if (x.shape[0] !== y.shape[0]) throw new Error(`train: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+  const optimizer = tf.train.adam(learningRate);
+  const n = x.shape[0]!;
+  const batches = Math.ceil(n / batchSize);
+  const display = live ? new LiveTraining({ epochs, name: options.name, title: options.title }) : null;
+  const history: Record<string, number[]> = { loss: [] };
+  const start = Date.now();
+  try {
+    for (let e = 0; e < epochs; e++) {
+      const order = random.permutation(n);
+      let sum = 0;
+      for (let b = 0; b < batches; b++) {
+        const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const value = tf.tidy(() => {
+          const idx = tf.tensor1d(rows, "int32");
+          const [xb, yb] = [tf.gather(x, idx), tf.gather(y, idx)];
+          return optimizer.minimize(() => lossOf(loss, yb, model.apply(xb, { training: true }) as tf.Tensor), true)!.dataSync()[0]!;
+        });
+        sum += value * rows.length;
+        display?.batch(e, b, batches, { loss: value });
+        if (display !== null && b % 8 === 7) await tf.nextFrame();
+      }
+      const logs: Record<string, number> = { loss: sum / n };
+      if (options.validationData !== undefined) {
+        const [vx, vy] = options.validationData;
+        logs["val_loss"] = tf.tidy(() => lossOf(loss, vy, model.predict(vx, { batchSize: 256 }) as tf.Tensor).dataSync()[0]!);
+      }
+      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+      display?.epoch(e, logs);
+    }
+  } finally {
+    optimizer.dispose();
+    display?.done();
+  }
+  return { history, seconds: (Date.now() - start) / 1000 };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Variational autoencoder
 
