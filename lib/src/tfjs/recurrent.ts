@@ -22,6 +22,8 @@ export interface RecurrentOpOptions {
   activation?: "tanh" | "relu";
   /** [B, T] mask, 1/true where the step is real, 0/false for padding (the state is carried over). */
   mask?: tf.Tensor | null;
+  /** Compute dL/dx (default true); false when x is data, which saves one large product (its gradient is then zero). */
+  inputGradient?: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf
         full = new Float32Array(B * T * H);
         for (let i = 0; i < B; i++) full.set(d.subarray(i * H, (i + 1) * H), (i * T + T - 1) * H);
       }
-      const g = recurrentBackward(tape, full);
+      const g = recurrentBackward(tape, full, options.inputGradient ?? true);
       return [tf.tensor3d(g.dx, [B, T, I]), tf.tensor2d(g.dKernel, [I, G * H]), tf.tensor2d(g.dRecurrent, [H, G * H]), tf.tensor1d(g.dBias)];
     };
     return { value, gradFunc };
@@ -108,6 +110,30 @@ export class BlockOrthogonal extends InitializerBase {
 }
 tf.serialization.registerClass(BlockOrthogonal as unknown as Registrable);
 
+/**
+ * Bias initialiser that opens the memory path: 1 on the LSTM's forget gate (Keras's unitForgetBias) or on the
+ * GRU's z gate (tfjs keeps z⊙h_{t−1}, so z near 1 remembers), 0 elsewhere. Without it a GRU starts with
+ * z ≈ 0.5 and halves its memory at every step. Notebook 06 (why gates help).
+ */
+export class MemoryBias extends InitializerBase {
+  static className = "RetiMemoryBias";
+  constructor(private readonly kind: RecurrentKind = "lstm") {
+    super();
+  }
+  override apply(shape: number[]): tf.Tensor {
+    const GH = shape[0]!;
+    const H = GH / GATE_COUNT[this.kind];
+    const b = new Float32Array(GH);
+    if (this.kind === "lstm") b.fill(1, H, 2 * H);
+    if (this.kind === "gru") b.fill(1, 0, H);
+    return tf.tensor1d(b);
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { kind: this.kind };
+  }
+}
+tf.serialization.registerClass(MemoryBias as unknown as Registrable);
+
 /** Options of the `Recurrent` layer and of `recurrentLayer`. */
 export interface RecurrentArgs {
   kind: RecurrentKind;
@@ -121,12 +147,14 @@ export interface RecurrentArgs {
   /** [steps, features] for a first layer. */
   inputShape?: number[];
   name?: string;
+  /** Backpropagate to the layer's input (default true); false for a first layer reading data. */
+  inputGradient?: boolean;
 }
 
 /**
  * A SimpleRNN, LSTM or GRU layer computed by `recurrentOp`: the same weights as `tf.layers.simpleRNN/lstm/gru`
  * (kernel, recurrent_kernel, bias; sigmoid gates), Glorot-uniform input weights, orthogonal recurrent weights,
- * zero biases except the LSTM's forget gate at 1 (Keras's unitForgetBias); supports masks from an embedding
+ * zero biases except the memory gate at 1 (`MemoryBias`); supports masks from an embedding
  * with maskZero. Notebook 06 (fast recurrent training).
  */
 export class Recurrent extends tf.layers.Layer {
@@ -136,6 +164,7 @@ export class Recurrent extends tf.layers.Layer {
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
   readonly activation: "tanh" | "relu";
+  readonly inputGradient: boolean;
   private kernel!: tf.LayerVariable;
   private recurrentKernel!: tf.LayerVariable;
   private bias!: tf.LayerVariable;
@@ -148,6 +177,7 @@ export class Recurrent extends tf.layers.Layer {
     this.returnSequences = args.returnSequences ?? false;
     this.goBackwards = args.goBackwards ?? false;
     this.activation = args.activation ?? "tanh";
+    this.inputGradient = args.inputGradient ?? true;
     this.supportsMasking = true;
   }
 
@@ -157,11 +187,7 @@ export class Recurrent extends tf.layers.Layer {
     const GH = GATE_COUNT[this.kind] * this.units;
     this.kernel = this.addWeight("kernel", [I, GH], "float32", tf.initializers.glorotUniform({ seed: nextSeed() }));
     this.recurrentKernel = this.addWeight("recurrent_kernel", [this.units, GH], "float32", new BlockOrthogonal(nextSeed()));
-    const H = this.units;
-    const lstm = this.kind === "lstm";
-    this.bias = this.addWeight("bias", [GH], "float32", tf.initializers.zeros());
-    // Keras's unitForgetBias: the LSTM's forget gate starts open (bias 1), so memories last from the start.
-    if (lstm) this.bias.write(tf.tidy(() => tf.concat([tf.zeros([H]), tf.ones([H]), tf.zeros([GH - 2 * H])])));
+    this.bias = this.addWeight("bias", [GH], "float32", new MemoryBias(this.kind));
     this.built = true;
   }
 
@@ -174,6 +200,7 @@ export class Recurrent extends tf.layers.Layer {
       goBackwards: this.goBackwards,
       activation: this.activation,
       mask,
+      inputGradient: this.inputGradient,
     });
   }
 
@@ -189,7 +216,7 @@ export class Recurrent extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), kind: this.kind, units: this.units, returnSequences: this.returnSequences, goBackwards: this.goBackwards, activation: this.activation };
+    return { ...super.getConfig(), kind: this.kind, units: this.units, returnSequences: this.returnSequences, goBackwards: this.goBackwards, activation: this.activation, inputGradient: this.inputGradient };
   }
 }
 tf.serialization.registerClass(Recurrent as unknown as Registrable);
@@ -205,8 +232,8 @@ export interface RecurrentLayerOptions extends Omit<RecurrentArgs, "kind" | "uni
  * hard sigmoid), seeded initialisers and the same weight layout, so weights copy between the two. Notebook 06.
  */
 export function recurrentLayer(kind: RecurrentKind, units: number, options: RecurrentLayerOptions = {}): tf.layers.Layer {
-  const { fast = true, ...rest } = options;
-  if (fast) return new Recurrent({ kind, units, ...rest });
+  const { fast = true, inputGradient, ...rest } = options;
+  if (fast) return new Recurrent({ kind, units, inputGradient, ...rest });
   const common = {
     units,
     returnSequences: rest.returnSequences ?? false,
@@ -217,8 +244,8 @@ export function recurrentLayer(kind: RecurrentKind, units: number, options: Recu
     recurrentInitializer: new BlockOrthogonal(nextSeed()),
   };
   if (kind === "simpleRNN") return tf.layers.simpleRNN({ ...common, activation: rest.activation ?? "tanh" });
-  if (kind === "lstm") return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", unitForgetBias: true });
-  return tf.layers.gru({ ...common, recurrentActivation: "sigmoid" });
+  if (kind === "lstm") return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", biasInitializer: new MemoryBias("lstm") });
+  return tf.layers.gru({ ...common, recurrentActivation: "sigmoid", biasInitializer: new MemoryBias("gru") });
 }
 
 /** Options of `sequenceModel`. */
@@ -263,12 +290,13 @@ export function sequenceModel(options: SequenceModelOptions): tf.LayersModel {
   }
   units.forEach((u, l) => {
     const returnSequences = perStep || l < units.length - 1;
-    const forward = recurrentLayer(kind, u, { returnSequences, fast }).apply(h) as tf.SymbolicTensor;
+    const inputGradient = tokens || l > 0; // the first layer on real-valued data needs no dL/dx
+    const forward = recurrentLayer(kind, u, { returnSequences, fast, inputGradient }).apply(h) as tf.SymbolicTensor;
     if (!bidirectional) {
       h = forward;
       return;
     }
-    let backward = recurrentLayer(kind, u, { returnSequences, goBackwards: true, fast }).apply(h) as tf.SymbolicTensor;
+    let backward = recurrentLayer(kind, u, { returnSequences, goBackwards: true, fast, inputGradient }).apply(h) as tf.SymbolicTensor;
     if (returnSequences) backward = new ReverseTime().apply(backward) as tf.SymbolicTensor;
     h = tf.layers.concatenate().apply([forward, backward]) as tf.SymbolicTensor;
   });

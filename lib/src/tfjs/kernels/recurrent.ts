@@ -416,10 +416,11 @@ export interface RecurrentGrads {
 
 /**
  * Backpropagation through time for the whole batch: dy [B, T, H] is dL/d(outputs) in processing order
- * (zeros where the loss does not look). One small product per step (the state gradient through the
+ * (zeros where the loss does not look); without `inputGradient` dL/dx is left at zero (saves a product when
+ * x is data). One small product per step (the state gradient through the
  * recurrent kernel); the weight gradients and dL/dx as three large products at the end.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): RecurrentGrads {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true): RecurrentGrads {
   const { dims, xt, mask: m, gates, hPrev, rh, cPrev, tanhC, kernel, recurrent } = tape;
   const { kind, batch: B, steps: T, inputs: I, units: H } = dims;
   const G = GATE_COUNT[kind];
@@ -519,8 +520,9 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
   const dKernel = gemm.product(transpose(xt, T * B, I), I, T * B, dPre, GH);
   const dBias = new Float32Array(GH);
   for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) dBias[j]! += dPre[r * GH + j]!;
-  const dxt = gemm.product(dPre, T * B, GH, transpose(kernel, I, GH), I);
   const dx = new Float32Array(B * T * I);
+  if (!inputGradient) return { dx, dKernel, dRecurrent, dBias };
+  const dxt = gemm.product(dPre, T * B, GH, transpose(kernel, I, GH), I);
   const back = dims.goBackwards === true;
   for (let t = 0; t < T; t++) {
     const s = back ? T - 1 - t : t;
