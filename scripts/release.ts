@@ -27,6 +27,7 @@ import {
 } from "./lib/exercises";
 import { executeNotebook, readNotebook, sourceText, writeNotebook, type CellResult, type Notebook } from "nbconvert-ts-runner";
 import { gradeNotebook, prepareReference, resolveOptions, sandboxFor, type GradeOptions } from "./lib/grading/grade";
+import { WASM_ADDRESS_SPACE_MB } from "./lib/grading/sandbox";
 
 /** Where the student notebooks go. */
 export const RELEASE_DIR = "build/release/student";
@@ -101,7 +102,9 @@ const COMPILE_ERROR = /^\d+:\d+ - /m;
 export async function validateNotebook(report: ReleaseReport, source: Notebook, student: Notebook, quick: boolean, options: GradeOptions = {}): Promise<void> {
   const ex = findExercises(source);
   // A runtime made from the same sources is shared (it is read-only once made).
-  const opts = resolveOptions({ quick, cellTimeoutMs: 600_000, ...options });
+  // The instructor's own notebooks (source and stubs made here) are trusted: give the sandbox room for
+  // TensorFlow.js's wasm backend, which trains several times faster than cpu.
+  const opts = resolveOptions({ quick, cellTimeoutMs: 600_000, memoryMb: WASM_ADDRESS_SPACE_MB, ...options });
   const config = await sandboxFor(opts);
   const t0 = Date.now();
   const ref = await prepareReference(report.file, source, config, opts);

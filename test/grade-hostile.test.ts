@@ -62,7 +62,7 @@ beforeAll(async () => {
   const honestFile = path.join(subs, "honest", "tiny.ipynb");
   const sourceFile = path.join(src, "tiny.ipynb");
   const marker = path.join(src, "planted.csv");
-  const polars = `const pl = require("nodejs-polars");\nconst tryRead = (f: string): boolean => { try { return pl.readCSV(f, { hasHeader: false, sep: "\\u0001" }).height > 0; } catch { return false; } };\nconst tryWrite = (f: string): void => { try { pl.DataFrame({ a: [1] }).writeCSV(f); } catch {} };`;
+  const polars = `const pl = require("nodejs-polars");\nconst tryRead = (f: string, needle: string): boolean => { try { return JSON.stringify(pl.scanCSV(f, { hasHeader: false, sep: "\\u0001" }).collectSync().toRecords()).includes(needle); } catch { return false; } };\nconst tryWrite = (f: string): void => { try { pl.DataFrame({ a: [1] }).writeCSV(f); } catch {} };`;
   const students: Record<string, string> = {
     honest: submission({ square: CORRECT_SQUARE, mean: CORRECT_MEAN }),
     // Every probe of the graded cells made to send `true`, through vm.runInThisContext reached by tslab's arguments[1] require.
@@ -87,7 +87,7 @@ beforeAll(async () => {
     }),
     // The native addon: read /etc/passwd, the instructor's source, another student's notebook; write files.
     "polars-reader": submission({
-      square: squareIf(polars, `tryRead("/etc/passwd") || tryRead(${JSON.stringify(sourceFile)}) || tryRead(${JSON.stringify(honestFile)})`),
+      square: squareIf(polars, `tryRead("/etc/passwd", "root:") || tryRead(${JSON.stringify(sourceFile)}, "nbformat") || tryRead(${JSON.stringify(honestFile)}, "nbformat")`),
       mean: `${polars}\ntryWrite(${JSON.stringify(marker)});\ntryWrite(${JSON.stringify(honestFile)});\ntryWrite(${JSON.stringify(CHECK_JS)});\ntryWrite("/grader/node_modules/reti/dist/core/check.js");\n${WRONG_MEAN}`,
     }),
     // Node's own fs and the environment.

@@ -60,6 +60,9 @@ export interface SandboxRun {
   wallMs: number;
 }
 
+/** Address space (MB) from which a sandbox can use TensorFlow.js's wasm backend. */
+export const WASM_ADDRESS_SPACE_MB = 14_336;
+
 /** The first uid used for sandboxes when the grader runs as root (one per job slot). */
 export const SANDBOX_UID_BASE = 61000;
 
@@ -117,7 +120,9 @@ export function sandboxArgv(config: SandboxConfig, jobFile: string, argv: string
     "--setenv", "HOME", "/grader/work",
     "--setenv", "TMPDIR", "/tmp",
     "--setenv", "LANG", "C.UTF-8",
-    "--setenv", "RETI_BACKEND", "cpu",
+    // TensorFlow.js's wasm backend reserves ~10 GB of address space per memory: with a smaller
+    // address-space limit the kernel trains on the (slower) cpu backend.
+    "--setenv", "RETI_BACKEND", l.memoryMb >= WASM_ADDRESS_SPACE_MB ? "wasm" : "cpu",
     "--setenv", "RETI_DATA_DIR", "/grader/data", // the course's datasets, copied into the runtime
     "--",
     // As root, bubblewrap makes the mounts, then setpriv drops to a uid of the slot's own, in the host's
