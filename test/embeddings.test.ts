@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  AliasSampler, analogy, analogyAccuracy, cosine, createSkipGram, keepProbabilities, nearest, pca, row, sgnsGradients, sgnsLoss,
+  AliasSampler, analogy, centreRows, analogyAccuracy, cosine, createSkipGram, keepProbabilities, nearest, pca, row, sgnsGradients, sgnsLoss,
   sgnsStep, trainSkipGram, unigramDistribution, unitRows,
 } from "../lib/src/scratch/embeddings";
 import { Random } from "../lib/src/core/random";
@@ -154,6 +154,10 @@ describe("neighbours, analogies, PCA", () => {
     got.forEach((g, i) => expect(g.similarity).toBeCloseTo(brute[i]!.similarity, 5));
     expect(cosine([1, 0], [0, 1])).toBe(0);
     expect(cosine([1, 1], [2, 2])).toBeCloseTo(1, 12);
+  });
+  it("centreRows removes the mean row", () => {
+    const c = centreRows(Float32Array.from([1, 2, 3, 6]), 2);
+    expect(Array.from(c)).toEqual([-1, -2, 1, 2]);
   });
   it("3CosAdd solves an analogy built into the vectors", () => {
     // man, woman, king, queen, apple: queen = king − man + woman exactly

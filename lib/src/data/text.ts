@@ -326,3 +326,62 @@ export function analogyQuestions(pairs: Readonly<Record<string, readonly (readon
   }
   return out;
 }
+
+/** Arrays for an encoder–decoder trained with teacher forcing. Notebook 07 (lecture 004, machine translation). */
+export interface Seq2SeqArrays {
+  /** Number of pairs. */
+  n: number;
+  /** Source ids, n × sourceLength, padded with 0. */
+  source: Int32Array;
+  /** Decoder inputs: start, then the target shifted right (teacher forcing), n × targetLength. */
+  decoderInput: Int32Array;
+  /** Decoder targets: the target, then end, then padding, n × targetLength. */
+  target: Int32Array;
+}
+
+/**
+ * Encodes (source tokens, target tokens) pairs for teacher forcing: the decoder reads [start, y₁, …, y_k] and must
+ * output [y₁, …, y_k, end]; 0 pads both. Vocabularies must give id 0 to padding and contain the start and end
+ * symbols. Notebook 07 (lecture 004, machine translation).
+ */
+export function seq2seqArrays(
+  pairs: readonly { source: readonly string[]; target: readonly string[] }[],
+  sourceVocab: Vocabulary,
+  targetVocab: Vocabulary,
+  sourceLength: number,
+  targetLength: number,
+  symbols: { start: string; end: string } = { start: "<s>", end: "</s>" },
+): Seq2SeqArrays {
+  const start = targetVocab.id(symbols.start);
+  const end = targetVocab.id(symbols.end);
+  if (start < 0 || end < 0) throw new Error(`seq2seqArrays: the target vocabulary lacks "${symbols.start}" or "${symbols.end}"`);
+  const n = pairs.length;
+  const source = new Int32Array(n * sourceLength);
+  const decoderInput = new Int32Array(n * targetLength);
+  const target = new Int32Array(n * targetLength);
+  pairs.forEach((p, i) => {
+    if (p.source.length > sourceLength || p.target.length + 1 > targetLength) {
+      throw new Error(`seq2seqArrays: pair ${i} has ${p.source.length} source and ${p.target.length} target tokens; the lengths are ${sourceLength} and ${targetLength} (the target needs one more for the end symbol)`);
+    }
+    const s = sourceVocab.encode(p.source);
+    const t = targetVocab.encode(p.target);
+    if (s.length !== p.source.length || t.length !== p.target.length) throw new Error(`seq2seqArrays: pair ${i} has tokens outside the vocabularies`);
+    source.set(s, i * sourceLength);
+    decoderInput[i * targetLength] = start;
+    decoderInput.set(t.subarray(0, targetLength - 1), i * targetLength + 1);
+    target.set(t, i * targetLength);
+    target[i * targetLength + t.length] = end;
+  });
+  return { n, source, decoderInput, target };
+}
+
+/** The tokens of a decoded row up to (not including) the first `end` symbol or padding id 0. Notebook 07 (lecture 004). */
+export function decodeUntil(vocab: Vocabulary, ids: ArrayLike<number>, end = "</s>"): string[] {
+  const e = vocab.id(end);
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] === e || ids[i] === 0) break;
+    out.push(vocab.token(ids[i]!));
+  }
+  return out;
+}

@@ -371,6 +371,18 @@ export function unitRows(matrix: Float32Array, d: number): Float32Array {
   return out;
 }
 
+/**
+ * The rows of an n × d matrix minus their mean row. Skip-gram vectors share a common direction (every word is pushed
+ * away from the same frequent negatives), which makes all raw cosines large; removing the mean ("all-but-the-top",
+ * Mu & Viswanath 2018) leaves the differences between words. Notebook 07 (lecture 004, word embedding).
+ */
+export function centreRows(matrix: Float32Array, d: number): Float32Array {
+  const n = matrix.length / d;
+  const mean = new Float64Array(d);
+  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j]! += matrix[r * d + j]! / n;
+  return Float32Array.from(matrix, (v, i) => v - mean[i % d]!);
+}
+
 /** A neighbour found by `nearest`. Notebook 07 (lecture 004). */
 export interface Neighbour {
   index: number;

@@ -103,6 +103,51 @@ export function generate(model: tf.LayersModel, prompts: readonly ArrayLike<numb
   return out;
 }
 
+/** Options of `averagedEmbeddingClassifier`. Notebook 07 (lecture 004, using embeddings for sentiment). */
+export interface AveragedEmbeddingOptions {
+  /** Vocabulary size m (id 0 is padding). */
+  vocabSize: number;
+  /** Embedding dimension d. */
+  dim: number;
+  /** Ids per example (padded). */
+  length: number;
+  /** Start from these vectors (m × d, row-major) instead of random ones, e.g. skip-gram vectors. */
+  weights?: Float32Array;
+  /** Whether the embedding is trained (default true); false keeps given vectors frozen. */
+  trainable?: boolean;
+}
+
+/**
+ * A sentiment classifier on word embeddings: embedding lookup → average over the positions → logistic
+ * regression P(positive). The embedding is learned from scratch, or starts from given vectors (frozen or
+ * fine-tuned). Uncompiled. Notebook 07 (lecture 004, word embeddings; 002, many-to-one sentiment).
+ */
+export function averagedEmbeddingClassifier(options: AveragedEmbeddingOptions): tf.Sequential {
+  const { vocabSize, dim, length, weights, trainable = true } = options;
+  if (weights !== undefined && weights.length !== vocabSize * dim) throw new Error(`averagedEmbeddingClassifier: ${weights.length} weights are not ${vocabSize} × ${dim}`);
+  const emb = tf.layers.embedding({
+    inputDim: vocabSize,
+    outputDim: dim,
+    inputLength: length,
+    name: "embedding",
+    trainable,
+    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: nextSeed() }),
+  });
+  const model = tf.sequential({
+    layers: [
+      emb,
+      tf.layers.globalAveragePooling1d({ name: "average" }),
+      tf.layers.dense({ units: 1, activation: "sigmoid", name: "positive", kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }) }),
+    ],
+  });
+  if (weights !== undefined) {
+    const w = tf.tensor2d(weights, [vocabSize, dim]);
+    emb.setWeights([w]);
+    w.dispose();
+  }
+  return model;
+}
+
 /**
  * Dot-product attention as a layer (Luong et al. 2015). Inputs [queries (B, T_q, H), encoder states (B, T_k, H)]
  * and optionally the source ids (B, T_k), whose 0s (padding) get no attention. Outputs [contexts (B, T_q, H),
