@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { releaseNotebook, validateNotebook } from "../scripts/release";
 import { buildLibIfStale, root } from "./support/course";
 
-const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "05_cnn"];
+const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "05_cnn", "07_language"];
 
 beforeAll(buildLibIfStale, 300_000);
 
