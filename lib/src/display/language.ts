@@ -58,10 +58,12 @@ export function attentionMap(weights: readonly ArrayLike<number>[], source: read
     yTitle: options.yTitle ?? "output (decoder step)",
     colorscale: [[0, "#ffffff"], [1, "#0072B2"]],
   });
+  // Plotly reads tick text as HTML-like markup: "</s>" would vanish, so escape the angle brackets.
+  const escape = (t: string) => t.replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const xaxis = fig.layout["xaxis"] as Record<string, unknown>;
   const yaxis = fig.layout["yaxis"] as Record<string, unknown>;
-  fig.layout["xaxis"] = { ...xaxis, tickmode: "array", tickvals: source.map((_, j) => j), ticktext: [...source], tickangle: 0 };
-  fig.layout["yaxis"] = { ...yaxis, tickmode: "array", tickvals: output.map((_, t) => t), ticktext: [...output] };
+  fig.layout["xaxis"] = { ...xaxis, tickmode: "array", tickvals: source.map((_, j) => j), ticktext: source.map(escape), tickangle: 0 };
+  fig.layout["yaxis"] = { ...yaxis, tickmode: "array", tickvals: output.map((_, t) => t), ticktext: output.map(escape) };
   (fig.data[0] as Trace)["zmin"] = 0;
   (fig.data[0] as Trace)["zmax"] = 1;
   return fig;
