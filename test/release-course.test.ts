@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { releaseNotebook, validateNotebook } from "../scripts/release";
 import { buildLibIfStale, root } from "./support/course";
 
-const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "04_regularization", "05_cnn", "06_rnn", "08_q_learning", "09_autoencoders"];
+const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "04_regularization", "05_cnn", "06_rnn", "07_language", "08_q_learning", "09_autoencoders"];
 
 beforeAll(buildLibIfStale, 300_000);
 
