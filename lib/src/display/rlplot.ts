@@ -67,7 +67,7 @@ export function gridFigure(map: readonly string[], options: GridFigureOptions = 
       z[r]!.push(tile === "#" ? null : v ?? 0);
       const parts: string[] = [];
       if (tile !== "F" && tile !== ".") parts.push(`<b>${tile}</b>`);
-      if (options.policy !== undefined && tile !== "G" && tile !== "H" && tile !== "#") parts.push(`<span style="font-size:20px">${arrows[options.policy[s]!] ?? "?"}</span>`);
+      if (options.policy !== undefined && tile !== "G" && tile !== "H" && tile !== "#") parts.push(`<span style="font-size:22px">${arrows[options.policy[s]!] ?? "?"}</span>`);
       if (v !== undefined && tile !== "#") parts.push(v.toFixed(decimals));
       text[r]!.push(parts.join("<br>"));
     }
@@ -81,6 +81,7 @@ export function gridFigure(map: readonly string[], options: GridFigureOptions = 
     colorscale: SEQUENTIAL_SCALE,
     showscale: options.values !== undefined,
     colorbar: { thickness: 12 },
+    textfont: { size: 15 },
     xgap: 2,
     ygap: 2,
   };
@@ -178,7 +179,7 @@ export function cartPoleFigure(states: readonly ArrayLike<number>[], options: Ca
     {
       data,
       layout: layoutBase(options.title, options.height ?? 380, {
-        xaxis: { range: [-limit - 0.3, limit + 0.3], zeroline: false, showgrid: false, title: { text: "x (m)" } },
+        xaxis: { range: [-limit - 0.3, limit + 0.3], zeroline: false, showgrid: false, ticksuffix: " m" },
         yaxis: { range: [-0.35, 1.35], zeroline: false, showgrid: false, showticklabels: false, scaleanchor: "x" },
         margin: { l: 20, r: 20, t: options.title === undefined ? 30 : 60, b: 110 },
         ...animationControls(names, 1000 * tau * every, (k) => `${(picked[k]! * tau).toFixed(2)} s`),

@@ -143,8 +143,10 @@ export interface DqnOptions {
   bufferSize?: number;
   /** Huber loss threshold δ (default 1): quadratic for |error| ≤ δ, linear beyond. */
   huberDelta?: number;
-  /** Copy the online network into the target network every this many gradient updates (default 250). */
+  /** Refresh the target network every this many gradient updates (default 250). */
   targetUpdate?: number;
+  /** How far each refresh moves the target towards the online network: 1 (default) copies it, τ < 1 is a soft (Polyak) update θ′ ← τθ + (1 − τ)θ′. */
+  tau?: number;
   /** Double DQN: the online network picks a′, the target network values it (default false). */
   double?: boolean;
   /** Seed of the replay sampling (default: from the global generator). */
@@ -172,7 +174,7 @@ export class DqnAgent {
 
   constructor(options: DqnOptions) {
     this.options = {
-      hidden: [64, 64], gamma: 0.99, learningRate: 1e-3, batchSize: 64, bufferSize: 50_000, huberDelta: 1, targetUpdate: 250,
+      hidden: [64, 64], gamma: 0.99, learningRate: 1e-3, batchSize: 64, bufferSize: 50_000, huberDelta: 1, targetUpdate: 250, tau: 1,
       double: false, seed: rng().nextUint32(), ...options,
     };
     const { observationSize, nActions, hidden } = this.options;
@@ -185,10 +187,11 @@ export class DqnAgent {
     this.random = new Random(this.options.seed, 11);
   }
 
-  /** Copies the online network's parameters into the target network. */
-  syncTarget(): void {
-    tf.dispose(this.targetParams);
-    this.targetParams = this.params.map((v) => tf.clone(v));
+  /** Copies the online network's parameters into the target network (with τ < 1, moves it a fraction τ towards them). */
+  syncTarget(tau = 1): void {
+    const old = this.targetParams;
+    this.targetParams = tau >= 1 ? this.params.map((v) => tf.clone(v)) : tf.tidy(() => this.params.map((v, i) => tf.add(tf.mul(v, tau), tf.mul(old[i]!, 1 - tau))));
+    tf.dispose(old);
   }
 
   /** Q-values of a batch of observations (flat, `count` rows) from the online network, row after row. */
@@ -231,7 +234,7 @@ export class DqnAgent {
     const value = loss.dataSync()[0]!;
     loss.dispose();
     this.updates++;
-    if (this.updates % this.options.targetUpdate === 0) this.syncTarget();
+    if (this.updates % this.options.targetUpdate === 0) this.syncTarget(this.options.tau);
     return value;
   }
 
