@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { LAPLACIAN, SOBEL_X, SOBEL_Y, avgPool2d, avgPool2dBackward, conv2d, conv2dChannels, conv2dIm2col, im2col, maxPool2d, maxPool2dBackward, outputSize, pad2d, relu2d, shift2d, shiftedCopies, testPattern, type FeatureMap, type Volume } from "../lib/src/scratch/conv";
-import { kernelsToTensor, tensorToVolume, volumeToTensor } from "../lib/src/tfjs/bridge";
+import { LAPLACIAN, SOBEL_X, SOBEL_Y, conv2dBackward, conv2dChannelsBackward, convolve2d, dilate2d, flip2d, avgPool2d, avgPool2dBackward, conv2d, conv2dChannels, conv2dIm2col, im2col, maxPool2d, maxPool2dBackward, outputSize, pad2d, relu2d, shift2d, shiftedCopies, testPattern, type FeatureMap, type Volume } from "../lib/src/scratch/conv";
+import { conv2dGradsTf, kernelsToTensor, tensorToKernels, tensorToVolume, volumeToTensor } from "../lib/src/tfjs/bridge";
+import { gradientCheck } from "../lib/src/scratch/gradcheck";
 import { Dataset } from "../lib/src/data/dataset";
 import { Random } from "../lib/src/core/random";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
@@ -197,5 +198,70 @@ describe("shiftedCopies (augmentation by translation)", () => {
     const again = shiftedCopies(ds, { copies: 3, maxShift: 2, size, random: new Random(9) });
     expect(Array.from(again.x)).toEqual(Array.from(aug.x));
     expect(() => shiftedCopies(ds, { size: 9 })).toThrow(/not 9×9 images/);
+  });
+});
+
+describe("the convolution's backward pass (conv2dBackward, conv2dChannelsBackward)", () => {
+  const shapes = [
+    { h: 5, w: 5, k: [3, 3], padding: 0, stride: 1 },
+    { h: 7, w: 6, k: [3, 2], padding: 1, stride: 2 },
+    { h: 9, w: 8, k: [3, 3], padding: 0, stride: [2, 3] }, // h + 2P − K not divisible by S: unused last rows/columns
+    { h: 3, w: 3, k: [2, 2], padding: 1, stride: [3, 2] }, // the lecture's stride example
+    { h: 8, w: 10, k: [5, 4], padding: [2, 1], stride: [3, 2] },
+  ] as const;
+  for (const s of shapes) {
+    const opts = { padding: s.padding as number | [number, number], stride: s.stride as number | [number, number] };
+    it(`2 channels, 3 kernels ${s.k[0]}×${s.k[1]}, padding ${JSON.stringify(s.padding)}, stride ${JSON.stringify(s.stride)}: = tf.grads of tf.conv2d`, () => {
+      const x = randomVolume(2, s.h, s.w);
+      const kernels = Array.from({ length: 3 }, () => randomVolume(2, s.k[0], s.k[1]));
+      const out = conv2dChannels(x, kernels, opts);
+      const g = out.map((m) => randomMap(m.length, m[0]!.length));
+      const ours = conv2dChannelsBackward(x, kernels, g, opts);
+      const theirs = conv2dGradsTf(x, kernels, g, opts);
+      expectClose(ours.dx, theirs.dx, 4);
+      expectClose(ours.dKernels.flat(), theirs.dKernels.flat(), 4);
+      ours.dBias.forEach((b, k) => expect(b).toBeCloseTo(theirs.dBias[k]!, 4));
+    });
+    it(`one channel, the same shapes: = centred finite differences of L = Σ (conv2d + b) ⊙ G`, () => {
+      const [kh, kw] = s.k;
+      const xf = Float64Array.from({ length: s.h * s.w }, () => rand.uniform(-1, 1));
+      const vf = Float64Array.from({ length: kh * kw }, () => rand.uniform(-1, 1));
+      const bf = Float64Array.from([0.3]);
+      const toMap = (f: Float64Array, w: number) => Array.from({ length: f.length / w }, (_, i) => Array.from(f.subarray(i * w, (i + 1) * w)));
+      const out = conv2d(toMap(xf, s.w), toMap(vf, kw), opts);
+      const g = out.map((row) => row.map(() => rand.uniform(-1, 1)));
+      const loss = () => conv2d(toMap(xf, s.w), toMap(vf, kw), opts).reduce((acc, row, i) => row.reduce((a, v, j) => a + (v + bf[0]!) * g[i]![j]!, acc), 0);
+      const grads = conv2dBackward(toMap(xf, s.w), toMap(vf, kw), g, opts);
+      const r = gradientCheck(loss, [xf, vf, bf], [grads.dx.flat(), grads.dKernel.flat(), [grads.dBias]]);
+      expect(r.maxRelativeError).toBeLessThan(1e-7);
+    });
+  }
+  it("stride 1, no padding: ∂L/∂X is the full true convolution G ∗ V, ∂L/∂V the correlation X ⊛ G", () => {
+    const x = randomMap(5, 6);
+    const v = randomMap(3, 2);
+    const g = randomMap(3, 5);
+    const { dx, dKernel, dBias } = conv2dBackward(x, v, g);
+    expectClose(dx, convolve2d(pad2d(g, [2, 1]), v), 10);
+    expectClose(dKernel, conv2d(x, g), 10);
+    expect(dBias).toBeCloseTo(g.flat().reduce((a, b) => a + b, 0), 10);
+  });
+  it("rows the windows never reach get a zero input gradient", () => {
+    const x = randomMap(6, 6);
+    const g = [[1, 1], [1, 1]];
+    const { dx } = conv2dBackward(x, [[1, 1], [1, 1]], g, { stride: 3 });
+    expect(dx[2]!.every((v) => v === 0) && dx[5]!.every((v) => v === 0)).toBe(true);
+    expect(dx[0]![0]).toBe(1);
+  });
+  it("flip2d, convolve2d, dilate2d, tensorToKernels", () => {
+    expect(flip2d([[0, 1], [2, 3]])).toEqual([[3, 2], [1, 0]]);
+    // the true convolution flips: a delta image returns the kernel itself (the correlation returns it flipped)
+    const delta = [[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]];
+    const k = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+    expect(convolve2d(delta, k, { padding: 1 }).slice(1, 4).map((r) => r.slice(1, 4))).toEqual(k);
+    expect(conv2d(delta, k, { padding: 1 }).slice(1, 4).map((r) => r.slice(1, 4))).toEqual(flip2d(k));
+    expect(dilate2d([[1, 2], [3, 4]], [2, 3])).toEqual([[1, 0, 0, 2], [0, 0, 0, 0], [3, 0, 0, 4]]);
+    const kernels = Array.from({ length: 3 }, () => randomVolume(2, 3, 2));
+    expect(tf.tidy(() => tensorToKernels(kernelsToTensor(kernels)))).toEqual(kernels);
+    expect(() => conv2dBackward(randomMap(5, 5), randomMap(3, 3), randomMap(2, 3))).toThrow(/3×3/);
   });
 });

@@ -87,3 +87,26 @@ describe("losses", () => {
     expect(() => crossEntropy([0.5, 0.5], [2], 2)).toThrow(/not an integer class in 0…1/);
   });
 });
+
+describe("MAE and Huber", () => {
+  it("values by hand, gradients against TensorFlow.js and finite differences", async () => {
+    const { mae, maeGrad, huber, huberGrad } = await import("../lib/src/scratch/losses");
+    const { gradientCheck } = await import("../lib/src/scratch/gradcheck");
+    const yhat = Float64Array.from([0.5, -2.0, 3.0, 1.2]);
+    const y = [0, 0, 1, 1];
+    expect(mae(yhat, y)).toBeCloseTo((0.5 + 2 + 2 + 0.2) / 4, 12);
+    expect(huber(yhat, y)).toBeCloseTo((0.125 + 1.5 + 1.5 + 0.02) / 4, 12);
+    expect(huber(yhat, y, 3)).toBeCloseTo((0.125 + 2 + 2 + 0.02) / 4, 12); // all residuals inside δ: half the MSE
+    const tfMae = tf.tidy(() => tf.losses.absoluteDifference(tf.tensor1d(y), tf.tensor1d(Array.from(yhat))).dataSync()[0]!);
+    const tfHuber = tf.tidy(() => tf.losses.huberLoss(tf.tensor1d(y), tf.tensor1d(Array.from(yhat))).dataSync()[0]!);
+    expect(mae(yhat, y)).toBeCloseTo(tfMae, 5);
+    expect(huber(yhat, y)).toBeCloseTo(tfHuber, 5);
+    const tfHuberGrad = tf.tidy(() => Array.from(tf.grad((p: tf.Tensor) => tf.losses.huberLoss(tf.tensor1d(y), p))(tf.tensor1d(Array.from(yhat))).dataSync()));
+    Array.from(huberGrad(yhat, y)).forEach((g, i) => expect(g).toBeCloseTo(tfHuberGrad[i]!, 5));
+    expect(Array.from(maeGrad(yhat, y))).toEqual([0.25, -0.25, 0.25, 0.25]);
+    for (const [f, g] of [[mae, maeGrad], [huber, huberGrad]] as const) {
+      const r = gradientCheck(() => f(yhat, y), [yhat], [g(yhat, y)]);
+      expect(r.maxRelativeError).toBeLessThan(1e-7);
+    }
+  });
+});

@@ -162,3 +162,17 @@ describe("two-parameter surfaces and trajectories", () => {
     expect(Math.hypot(plateau.points.at(-1)![0] - 3, plateau.points.at(-1)![1] + 2)).toBeLessThan(0.01);
   });
 });
+
+describe("gradient clipping", () => {
+  it("clipGradNorm scales all vectors together to the global norm and leaves small gradients alone", async () => {
+    const { clipGradNorm } = await import("../lib/src/scratch/optim");
+    const g = [Float64Array.from([3, 0]), Float64Array.from([0, 4])];
+    expect(clipGradNorm(g, 1)).toBeCloseTo(5, 12);
+    expect(Array.from(g[0]!)).toEqual([0.6, 0]);
+    expect(g[1]![1]).toBeCloseTo(0.8, 12);
+    const h = [Float64Array.from([0.3, 0.4])];
+    expect(clipGradNorm(h, 1)).toBeCloseTo(0.5, 12);
+    expect(Array.from(h[0]!)).toEqual([0.3, 0.4]);
+    expect(() => clipGradNorm(h, 0)).toThrow(/positive/);
+  });
+});

@@ -15,7 +15,7 @@ import { bce, crossEntropy, mse, mseGrad, rowsOf, softmaxBackward } from "./loss
 import { argmax } from "../core/metrics";
 import { batchIndices } from "../data/dataset";
 import type { Dense, MLP } from "./mlp";
-import type { Optimizer } from "./optim";
+import { type Optimizer, clipGradNorm } from "./optim";
 import { type Random, rng } from "../core/random";
 import type { Schedule } from "./schedules";
 
@@ -185,6 +185,8 @@ export interface TrainMLPOptions {
   random?: Random;
   /** Held-out data evaluated after every epoch: inputs (flat) and targets as for the loss. */
   validation?: { X: ArrayLike<number>; targets: ArrayLike<number> };
+  /** Clip every mini-batch gradient to this global norm before the step (`clipGradNorm`; default: no clipping). */
+  clipNorm?: number;
 }
 
 /** What `trainMLP` records. Notebook 03 (lecture 003, learning curves). */
@@ -231,7 +233,7 @@ export function evaluate(net: MLP, X: ArrayLike<number>, targets: ArrayLike<numb
  * Notebook 03 (lectures 000 and 001, discesa del gradiente in mini-batch and stocastico (reshuffle at every epoch); Algorithm 8.1).
  */
 export function trainMLP(net: MLP, X: ArrayLike<number>, targets: ArrayLike<number>, options: TrainMLPOptions): TrainMLPResult {
-  const { optimizer, loss, batchSize, epochs, schedule, shuffle = true, random = rng(), validation } = options;
+  const { optimizer, loss, batchSize, epochs, schedule, shuffle = true, random = rng(), validation, clipNorm } = options;
   const D = net.layers[0]!.inputs;
   const N = rowsOf(X, D, "trainMLP", "inputs");
   const perRow = targets.length / N;
@@ -250,7 +252,9 @@ export function trainMLP(net: MLP, X: ArrayLike<number>, targets: ArrayLike<numb
       const xb = gatherRows(X, D, rows, xBuf).subarray(0, rows.length * D);
       const yb = gatherRows(targets, perRow, rows, yBuf).subarray(0, rows.length * perRow);
       const { loss: value, grads } = lossAndGradients(net, xb, yb, loss);
-      optimizer.step(params, flattenGrads(grads));
+      const flat = flattenGrads(grads);
+      if (clipNorm !== undefined) clipGradNorm(flat, clipNorm);
+      optimizer.step(params, flat);
       result.batchLoss.push(value);
       sum += value * rows.length;
       count += rows.length;

@@ -160,6 +160,90 @@ export function conv2dIm2col(x: Volume, kernels: Volume[], options: ConvOptions 
   });
 }
 
+/** The kernel rotated by 180° (rows and columns reversed): V[K−1−a, K−1−b]. Notebook 05 (lecture 001, CNN, the true convolution). */
+export function flip2d(kernel: ArrayLike<ArrayLike<number>>): FeatureMap {
+  const [kh, kw] = shapeOf(kernel, "the kernel");
+  return Array.from({ length: kh }, (_, a) => Array.from({ length: kw }, (_, b) => kernel[kh - 1 - a]![kw - 1 - b]!));
+}
+
+/**
+ * The true convolution of lecture 001, (X ∗ V)[i,j] = Σ_a Σ_b V[a,b] X[i − a, j − b], written over the windows of the
+ * "valid" positions: the cross-correlation `conv2d` with the kernel flipped. The two differ only by that flip, so a
+ * network that learns its kernels learns either one equally well. Notebook 05 (lecture 001, CNN, convolution vs cross-correlation).
+ */
+export function convolve2d(x: ArrayLike<ArrayLike<number>>, kernel: ArrayLike<ArrayLike<number>>, options: ConvOptions = {}): FeatureMap {
+  return conv2d(x, flip2d(kernel), options);
+}
+
+/**
+ * `s − 1` zero rows (columns) inserted between consecutive rows (columns): a stride-s output gradient placed back on
+ * the grid of window positions, so the backward pass of a strided convolution is a stride-1 one. Notebook 05 (lecture 001, CNN, backward pass).
+ */
+export function dilate2d(x: ArrayLike<ArrayLike<number>>, stride: PerAxis): FeatureMap {
+  const [sr, sc] = perAxis(stride, "stride");
+  if (sr < 1 || sc < 1) throw new Error(`dilate2d: the stride must be at least 1, got ${JSON.stringify(stride)}`);
+  const [rows, cols] = shapeOf(x, "the input");
+  const out = emptyMap((rows - 1) * sr + 1, (cols - 1) * sc + 1);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * sr]![j * sc] = x[i]![j]!;
+  return out;
+}
+
+/** The gradients of a one-channel convolution: ∂L/∂X (the input's shape), ∂L/∂V (the kernel's) and ∂L/∂b. */
+export interface ConvGrads {
+  dx: FeatureMap;
+  dKernel: FeatureMap;
+  dBias: number;
+}
+
+/**
+ * The backward pass of H = conv2d(X, V, {padding P, stride S}) + b for one channel, given G = ∂L/∂H:
+ * - ∂L/∂b = Σ_ij G[i,j] (the bias is added at every position);
+ * - ∂L/∂V = the padded input correlated with G spread out by the stride: ∂L/∂V[a,b] = Σ_ij G[i,j] X_P[i·s_r + a, j·s_c + b];
+ * - ∂L/∂X = the "full" correlation of the dilated G (zero-padded by K − 1) with the flipped kernel, i.e. the true
+ *   convolution G ∗ V, then the padding P cropped off; input rows no window reached get 0.
+ * Notebook 05 (lecture 001, CNN, the convolution's backward pass).
+ */
+export function conv2dBackward(x: ArrayLike<ArrayLike<number>>, kernel: ArrayLike<ArrayLike<number>>, gradOutput: ArrayLike<ArrayLike<number>>, options: ConvOptions = {}): ConvGrads {
+  const [h, w] = shapeOf(x, "the input");
+  const [kh, kw] = shapeOf(kernel, "the kernel");
+  const [pr, pc] = perAxis(options.padding ?? 0, "padding");
+  const stride = perAxis(options.stride ?? 1, "stride");
+  const [oh, ow] = [outputSize(h, kh, pr, stride[0]), outputSize(w, kw, pc, stride[1])];
+  const [gh, gw] = shapeOf(gradOutput, "the output gradient");
+  if (gh !== oh || gw !== ow) throw new Error(`the output gradient is ${gh}×${gw} but the convolution's output is ${oh}×${ow}`);
+  const spread = dilate2d(gradOutput, stride); // G on the grid of window positions: (oh−1)·s + 1 rows
+  // ∂L/∂b: every output position adds b once.
+  const dBias = spread.flat().reduce((s, g) => s + g, 0);
+  // ∂L/∂V: slide the spread-out G over the padded input (a correlation); keep the K × K valid offsets.
+  const dKernel = conv2d(pad2d(x, [pr, pc]), spread).slice(0, kh).map((row) => row.slice(0, kw));
+  // ∂L/∂X: full correlation with the flipped kernel (= true convolution G ∗ V) over the padded input's rows…
+  const full = conv2d(pad2d(spread, [kh - 1, kw - 1]), flip2d(kernel));
+  // …then drop the padding; rows/columns beyond the last window (h + 2P − K not divisible by S) get 0.
+  const dx = emptyMap(h, w);
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) dx[i]![j] = full[i + pr]?.[j + pc] ?? 0;
+  return { dx, dKernel, dBias };
+}
+
+/**
+ * The backward pass of `conv2dChannels` (out[k] = Σ_c x[c] ⊛ kernels[k][c] + bias[k]): ∂L/∂x[c] = Σ_k of each kernel's
+ * input gradient, ∂L/∂kernels[k][c] from input channel c and output gradient k, ∂L/∂bias[k] = Σ ∂L/∂out[k].
+ * Notebook 05 (lecture 001, CNN, the convolution's backward pass).
+ */
+export function conv2dChannelsBackward(x: Volume, kernels: Volume[], gradOutput: Volume, options: ConvOptions = {}): { dx: Volume; dKernels: Volume[]; dBias: number[] } {
+  if (gradOutput.length !== kernels.length) throw new Error(`the output gradient has ${gradOutput.length} channels but there are ${kernels.length} kernels`);
+  const dx: Volume = x.map((channel) => emptyMap(channel.length, channel[0]!.length));
+  const dKernels: Volume[] = kernels.map((kernel, k) => {
+    if (kernel.length !== x.length) throw new Error(`kernel ${k} has ${kernel.length} channel slices but the input has ${x.length} channels`);
+    return x.map((channel, c) => {
+      const g = conv2dBackward(channel, kernel[c]!, gradOutput[k]!, options);
+      g.dx.forEach((row, i) => row.forEach((v, j) => (dx[c]![i]![j]! += v)));
+      return g.dKernel;
+    });
+  });
+  const dBias = gradOutput.map((map) => map.flat().reduce((s, g) => s + g, 0));
+  return { dx, dKernels, dBias };
+}
+
 /** Calls `visit(window, i, j)` for each pooling window: the window's cells as [row, col] pairs, row-major. */
 function forEachWindow(rows: number, cols: number, size: PerAxis, stride: PerAxis | undefined, visit: (cells: [number, number][], i: number, j: number) => void): [number, number] {
   const [ph, pw] = perAxis(size, "pool size");

@@ -140,3 +140,39 @@ export function softmaxCrossEntropyGrad(probs: ArrayLike<number>, labels: ArrayL
   }
   return g;
 }
+
+/** Mean absolute error, (1/N) Σ |ŷᵢ − yᵢ|: the negative log-likelihood of Laplace noise, less swayed by outliers than MSE. Notebook 03 (lecture 003, losses). */
+export function mae(yhat: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (yhat.length !== y.length) throw new Error(`mae: ${yhat.length} predictions but ${y.length} targets`);
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += Math.abs(yhat[i]! - y[i]!);
+  return s / y.length;
+}
+
+/** ∂MAE/∂ŷᵢ = sign(ŷᵢ − yᵢ)/N (0 at a tie, the subgradient TensorFlow.js uses). Notebook 03 (lecture 003, losses). */
+export function maeGrad(yhat: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
+  if (yhat.length !== y.length) throw new Error(`maeGrad: ${yhat.length} predictions but ${y.length} targets`);
+  return Float64Array.from({ length: y.length }, (_, i) => Math.sign(yhat[i]! - y[i]!) / y.length);
+}
+
+/**
+ * The Huber loss, (1/N) Σ h(ŷᵢ − yᵢ) with h(r) = r²/2 for |r| ≤ δ and δ(|r| − δ/2) beyond: quadratic (MSE-like) near 0,
+ * linear (MAE-like) for outliers, differentiable everywhere; δ = 1 by default, as in TensorFlow.js's `huberLoss`.
+ * Notebook 03 (lecture 003, losses).
+ */
+export function huber(yhat: ArrayLike<number>, y: ArrayLike<number>, delta = 1): number {
+  if (yhat.length !== y.length) throw new Error(`huber: ${yhat.length} predictions but ${y.length} targets`);
+  if (!(delta > 0)) throw new Error(`huber: delta must be positive, got ${delta}`);
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    const r = Math.abs(yhat[i]! - y[i]!);
+    s += r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta);
+  }
+  return s / y.length;
+}
+
+/** ∂Huber/∂ŷᵢ = clip(ŷᵢ − yᵢ, −δ, δ)/N: the residual, capped at ±δ. Notebook 03 (lecture 003, losses). */
+export function huberGrad(yhat: ArrayLike<number>, y: ArrayLike<number>, delta = 1): Float64Array {
+  if (yhat.length !== y.length) throw new Error(`huberGrad: ${yhat.length} predictions but ${y.length} targets`);
+  return Float64Array.from({ length: y.length }, (_, i) => Math.max(-delta, Math.min(delta, yhat[i]! - y[i]!)) / y.length);
+}

@@ -62,6 +62,20 @@ abstract class BaseOptimizer implements Optimizer {
 
 const zeros = (sizes: number[]): Float64Array[] => sizes.map((n) => new Float64Array(n));
 
+/**
+ * Gradient clipping by the global norm: when ‖g‖ (over all vectors together) exceeds `maxNorm`, every gradient is scaled
+ * in place by maxNorm/‖g‖, so the step keeps its direction but not its size. Returns ‖g‖ before clipping. The usual remedy
+ * for exploding gradients (esplosione del gradiente). Notebook 03 (lecture 000, exploding gradients).
+ */
+export function clipGradNorm(grads: readonly Vec[], maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be positive, got ${maxNorm}`);
+  let sq = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+  const norm = Math.sqrt(sq);
+  if (norm > maxNorm) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = (g[i]! * maxNorm) / norm;
+  return norm;
+}
+
 /** Plain (stochastic) gradient descent, θ ← θ − ε g. Notebook 03 (lectures 000 and 001, Goodfellow Algorithm 8.1; discesa del gradiente). */
 export class SGD extends BaseOptimizer {
   readonly name = "SGD";

@@ -311,6 +311,11 @@ export interface DeepCnnOptions {
   inputShape?: [number, number, number];
   /** Number of classes (default 10). */
   classes?: number;
+  /**
+   * The kernels' initial variance: "lecun" 1/fan-in (default; with ReLU it halves the signal's second moment at every
+   * layer) or "he" 2/fan-in (keeps it). Notebook 05 (lecture 000, CNN, ResNet; lecture 001, initialisation).
+   */
+  init?: "lecun" | "he";
 }
 
 /**
@@ -319,12 +324,12 @@ export interface DeepCnnOptions {
  * normalisation, so the plain stack shows the vanishing gradient at its first layer. Notebook 05 (lecture 000, CNN, ResNet).
  */
 export function deepCnn(options: DeepCnnOptions = {}): tf.LayersModel {
-  const { depth = 20, filters = 16, residual = false, inputShape = [28, 28, 1], classes = 10 } = options;
+  const { depth = 20, filters = 16, residual = false, inputShape = [28, 28, 1], classes = 10, init = "lecun" } = options;
   if (!(Number.isInteger(depth) && depth >= 2 && (!residual || depth % 2 === 0))) {
     throw new Error(`depth must be an integer ≥ 2${residual ? " and even (convolutions come in pairs around each skip)" : ""}, got ${depth}`);
   }
   const input = tf.input({ shape: inputShape });
-  const gentle = () => tf.initializers.varianceScaling({ scale: 1, mode: "fanIn", distribution: "normal", seed: nextSeed() });
+  const gentle = () => tf.initializers.varianceScaling({ scale: init === "he" ? 2 : 1, mode: "fanIn", distribution: "normal", seed: nextSeed() });
   const layer = (name: string, activation: "relu" | "linear" = "relu") =>
     tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation, kernelInitializer: gentle(), name });
   let x = layer("stem").apply(input) as tf.SymbolicTensor;

@@ -5,7 +5,7 @@
  */
 import { type Dataset, oneHot } from "../data/dataset";
 import { MNIST_PIXELS, MNIST_SIZE } from "../data/mnist";
-import { type Volume, shapeOf } from "../scratch/conv";
+import { type ConvOptions, type Volume, shapeOf } from "../scratch/conv";
 import { Dense, MLP } from "../scratch/mlp";
 import { type Cell, GATES } from "../scratch/rnn";
 import { tf } from "./backend";
@@ -68,6 +68,33 @@ export function kernelsToTensor(kernels: Volume[]): tf.Tensor4D {
   const data = new Float32Array(kh * kw * C * K);
   kernels.forEach((kernel, k) => kernel.forEach((slice, c) => slice.forEach((row, a) => row.forEach((v, b) => (data[((a * kw + b) * C + c) * K + k] = v)))));
   return tf.tensor4d(data, [kh, kw, C, K]);
+}
+
+/** The kernels `kernels[k][c]` of an HWIO filter tensor [kh, kw, C, K] (the inverse of `kernelsToTensor`). Notebook 05 (lecture 001, CNN). */
+export function tensorToKernels(t: tf.Tensor4D): Volume[] {
+  const [kh, kw, C, K] = t.shape;
+  const data = t.dataSync();
+  return Array.from({ length: K }, (_, k) => Array.from({ length: C }, (_, c) => Array.from({ length: kh }, (_, a) => Array.from({ length: kw }, (_, b) => data[((a * kw + b) * C + c) * K + k]!))));
+}
+
+/**
+ * TensorFlow.js's autodiff of L = Σ (conv2d(x, kernels) + bias) ⊙ gradOutput, so its gradients are ∂L/∂x, ∂L/∂kernels
+ * and ∂L/∂bias for that output gradient: `tf.grads` of `tf.conv2d` with explicit padding and strides, converted back to
+ * volumes, for checking `conv2dChannelsBackward`. Notebook 05 (lecture 001, CNN, the convolution's backward pass).
+ */
+export function conv2dGradsTf(x: Volume, kernels: Volume[], gradOutput: Volume, options: ConvOptions = {}): { dx: Volume; dKernels: Volume[]; dBias: number[] } {
+  const pair = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+  const [pr, pc] = pair(options.padding, 0);
+  const strides = pair(options.stride, 1);
+  return tf.tidy(() => {
+    const xt = volumeToTensor(x);
+    const wt = kernelsToTensor(kernels);
+    const bt = tf.zeros([kernels.length]);
+    const dy = volumeToTensor(gradOutput);
+    const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, strides, [[0, 0], [pr, pr], [pc, pc], [0, 0]]).add(b).mul(dy).sum();
+    const [dx, dw, db] = tf.grads(f)([xt, wt, bt]);
+    return { dx: tensorToVolume(dx as tf.Tensor4D), dKernels: tensorToKernels(dw as tf.Tensor4D), dBias: Array.from(db!.dataSync()) };
+  });
 }
 
 /** TensorFlow.js's name for each activation a dense layer can carry. */
