@@ -12,9 +12,15 @@
  *    (TensorFlow.js's wasm module installs `(reason) => { throw reason }`) no longer kills the kernel:
  *    its throw is logged, as tslab's own listener logs every unhandled rejection.
  *
+ * 4. Each cell's compiled script is kept, under its own script name, in
+ *    `globalThis[Symbol.for("nbconvert-ts-runner.cellScripts")]` (script name → JavaScript text), so
+ *    an error can quote the cell line it came from (the course's CheckError does: one line instead
+ *    of a stack of tslab and node:vm frames).
+ *
  * Plain Node: this file may not import anything but node built-ins (it runs before tslab).
  */
 import * as path from "node:path";
+import type * as VM from "node:vm";
 
 type Send = (this: object, message: unknown) => Promise<void>;
 type Listener = (...args: unknown[]) => void;
@@ -86,3 +92,20 @@ for (const method of ["off", "removeListener"] as const) {
     return original.call(this, event, (event === "unhandledRejection" && wrapped.get(listener)) || listener);
   };
 }
+
+// 4. tslab runs each cell as `vm.runInThisContext("(function(exports, require) { …", { breakOnSigint })`.
+const CELL_SCRIPT = /^\((async )?function\(exports, require\) \{ /;
+const cellScripts = new Map<string, string>();
+(globalThis as Record<symbol, unknown>)[Symbol.for("nbconvert-ts-runner.cellScripts")] = cellScripts;
+// The module object itself (tslab requires "vm"), not an ES-module namespace copy of it.
+const vm = require("node:vm") as { runInThisContext: typeof VM.runInThisContext };
+const runInThisContext = vm.runInThisContext;
+let cellCount = 0;
+vm.runInThisContext = function (code: string, options?: VM.RunningScriptOptions | string) {
+  if (typeof code === "string" && CELL_SCRIPT.test(code) && (options === undefined || (typeof options === "object" && !options.filename))) {
+    const filename = `evalmachine.<cell ${++cellCount}>`;
+    cellScripts.set(filename, code);
+    return runInThisContext(code, { ...options, filename });
+  }
+  return runInThisContext(code, options);
+};
