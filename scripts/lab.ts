@@ -2,14 +2,21 @@
  * `npm run lab`: registers the project's own tslab as the Jupyter kernel `reti` ("TypeScript (reti)")
  * in the user's Jupyter data directory, then opens the course (`notebooks/`) in JupyterLab if it is
  * installed, else in the classic notebook; without Jupyter it says how to get one.
- * `npm run lab -- --register-only` only registers the kernel (for nbconvert and CI).
+ * `npm run lab -- --student` opens a student workspace instead (build/student-workspace/: the student
+ * release of each notebook, solutions stubbed and hidden tests removed; a notebook already there is the
+ * student's work and is never overwritten). `npm run lab -- --register-only` only registers the kernel
+ * (for nbconvert and CI). Without a display (a headless server) no browser is started: the URL to open
+ * is printed.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { tslabKernelSpec } from "nbconvert-ts-runner";
 import { HELP, parseCommand, ROOT, runCommand } from "./lib/command";
+import { prepareWorkspace, STUDENT_WORKSPACE } from "./lib/workspace";
 
 const TSLAB_DIR = join(ROOT, "node_modules", "tslab");
 const TSLAB = join(TSLAB_DIR, "bin", "tslab");
@@ -48,10 +55,27 @@ function available(command: string): boolean {
 }
 
 /** The Jupyter front end to start: JupyterLab if present, else the classic notebook, else null. */
-function frontEnd(): { command: string; args: string[]; label: string } | null {
-  if (available("jupyter-lab")) return { command: "jupyter-lab", args: [], label: "JupyterLab" };
-  if (available("jupyter-notebook")) return { command: "jupyter-notebook", args: [], label: "the classic Jupyter Notebook" };
+function frontEnd(): { command: string; args: string[]; label: string; app: string } | null {
+  if (available("jupyter-lab")) return { command: "jupyter-lab", args: [], label: "JupyterLab", app: "ServerApp" };
+  if (available("jupyter-notebook")) return { command: "jupyter-notebook", args: [], label: "the classic Jupyter Notebook", app: "NotebookApp" };
   return null;
+}
+
+/** True where a browser can open a window (not a headless Linux server). */
+export function hasDisplay(env: NodeJS.ProcessEnv = process.env, platform = process.platform): boolean {
+  return platform !== "linux" || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+/** A free TCP port on the loopback interface. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-notebook is on PATH). Install one, then run \`npm run lab\` again:
@@ -59,10 +83,10 @@ const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-no
   sudo apt install jupyter-notebook      # Debian/Ubuntu: the classic notebook
 The kernel "TypeScript (reti)" is already registered, so any Jupyter you install will offer it.`;
 
-const USAGE = "usage: npm run lab [-- --register-only]";
+const USAGE = "usage: npm run lab [-- --student | --register-only]";
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, ...HELP });
+  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, student: { type: "boolean" }, ...HELP });
   const file = registerKernel();
   console.log(`Registered the Jupyter kernel "TypeScript (reti)" (name reti): ${file}`);
   if (values["register-only"]) return 0;
@@ -71,11 +95,26 @@ async function main(argv: string[]): Promise<number> {
     console.error(HOW_TO_GET_JUPYTER);
     return 1;
   }
-  const notebooks = join(ROOT, "notebooks");
+  let notebooks = join(ROOT, "notebooks");
+  if (values.student) {
+    notebooks = STUDENT_WORKSPACE;
+    const added = await prepareWorkspace(notebooks, { overwrite: false });
+    console.log(`Student workspace ${notebooks}: ${added.length ? `added ${added.join(", ")}` : "nothing new"} (your notebooks there are kept).`);
+  }
   console.log(`Starting ${fe.label} in ${notebooks} (Ctrl-C to stop)…`);
   // Jupyter refuses to run as root (containers often do) unless told to.
   const root = process.getuid?.() === 0 ? ["--allow-root"] : [];
-  const child = spawn(fe.command, [...fe.args, ...root, `--notebook-dir=${notebooks}`], { cwd: notebooks, stdio: "inherit" });
+  const args = [...fe.args, ...root, `--notebook-dir=${notebooks}`];
+  if (!hasDisplay()) {
+    // A headless server: no browser to start ("No web browser found"); the URL to open, plainly.
+    const token = randomBytes(24).toString("hex");
+    const port = await freePort();
+    args.push("--no-browser", `--port=${port}`, `--${fe.app}.token=${token}`);
+    console.log(`No display here: open this URL in a browser (through an SSH tunnel from another machine):\n\n    http://127.0.0.1:${port}/?token=${token}\n`);
+  }
+  // Silences the Python debugger's "frozen modules" warning at start-up.
+  const env = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  const child = spawn(fe.command, args, { cwd: notebooks, stdio: "inherit", env });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
+import { hasDisplay, jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
+import { prepareWorkspace } from "../scripts/lib/workspace";
 
 describe("npm run lab: kernel registration", () => {
   it("the kernelspec runs the project's own tslab with this node and the runner's kernel preload, named for the course", () => {
@@ -38,5 +39,40 @@ describe("npm run lab: kernel registration", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("npm run lab -- --student: the student workspace", () => {
+  it("copies the student release where there is one, other notebooks as they are, and keeps a student's work", async () => {
+    const base = mkdtempSync(join(tmpdir(), "reti-student-"));
+    try {
+      const notebooks = join(base, "notebooks");
+      const release = join(base, "release");
+      const dir = join(base, "workspace");
+      mkdirSync(notebooks);
+      mkdirSync(release);
+      writeFileSync(join(notebooks, "01_a.ipynb"), "instructor: // BEGIN SOLUTION");
+      writeFileSync(join(release, "01_a.ipynb"), "student: stub");
+      writeFileSync(join(notebooks, "02_b.ipynb"), "no exercises");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["01_a.ipynb", "02_b.ipynb"]);
+      expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("student: stub");
+      expect(readFileSync(join(dir, "02_b.ipynb"), "utf8")).toBe("no exercises");
+      writeFileSync(join(dir, "01_a.ipynb"), "the student's answers");
+      writeFileSync(join(notebooks, "03_c.ipynb"), "a new notebook");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["03_c.ipynb"]);
+      expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("the student's answers");
+      // A notebook with exercises but no student release is never copied.
+      writeFileSync(join(notebooks, "04_d.ipynb"), "// BEGIN SOLUTION");
+      await expect(prepareWorkspace(dir, { notebooks, release, overwrite: false })).rejects.toThrow(/no student release/);
+      expect(existsSync(join(dir, "04_d.ipynb"))).toBe(false);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it("starts no browser on a headless Linux server", () => {
+    expect(hasDisplay({}, "linux")).toBe(false);
+    expect(hasDisplay({ DISPLAY: ":0" }, "linux")).toBe(true);
+    expect(hasDisplay({}, "darwin")).toBe(true);
   });
 });

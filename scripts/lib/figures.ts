@@ -9,6 +9,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { escapeHtml, FIGURE_HINT } from "../../lib/src/display/display";
 import { COLORS, FONT_FAMILY } from "../../lib/src/display/style";
 import {
   executeNotebook,
@@ -224,7 +225,7 @@ const FIGURE_DIV = /(<div id="[^"]*" class="reti-figure"[^>]*>)([^<]*)(<\/div>)/
  */
 export function htmlWithImage(html: string, png: string): string {
   return html.replace(FIGURE_DIV, (_, open: string, text: string, close: string) =>
-    `${open}<img alt="${text}" src="data:image/png;base64,${png}" style="max-width:100%;height:auto">${close}`);
+    `${open}<img alt="${text.replace(escapeHtml(FIGURE_HINT), "")}" src="data:image/png;base64,${png}" style="max-width:100%;height:auto">${close}`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { registerKernel } from "../lab";
+import { prepareWorkspace } from "./workspace";
 
 /** The project root. */
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -129,30 +130,8 @@ c.JupyterHub.load_roles = [
 `;
 }
 
-/**
- * The students' starting notebooks in `dir`: each notebook's student release where it has exercises
- * (build/release/student, solutions stubbed and hidden tests removed), else the notebook itself.
- * Runs `npm run release` when the release is missing. Never copies a notebook with solutions.
- */
-export async function prepareWorkspace(dir: string): Promise<string[]> {
-  const release = path.join(ROOT, "build", "release", "student");
-  if (!existsSync(release)) {
-    const r = spawnSync("npx", ["tsx", path.join(ROOT, "scripts", "release.ts")], { cwd: ROOT, stdio: "inherit" });
-    if (r.status !== 0) throw new Error("hub: `npm run release` failed: fix the defects it prints, then start the hub again");
-  }
-  await fs.mkdir(dir, { recursive: true });
-  const names = (await fs.readdir(path.join(ROOT, "notebooks"))).filter((f) => f.endsWith(".ipynb")).sort();
-  for (const name of names) {
-    const released = path.join(release, name);
-    const source = path.join(ROOT, "notebooks", name);
-    const text = await fs.readFile(existsSync(released) ? released : source, "utf8");
-    if (!existsSync(released) && text.includes("BEGIN SOLUTION")) {
-      throw new Error(`hub: ${name} has exercises but no student release in ${release}: run \`npm run release\``);
-    }
-    await fs.writeFile(path.join(dir, name), text);
-  }
-  return names;
-}
+/** The students' starting notebooks (moved to workspace.ts, shared with `npm run lab -- --student`). */
+export { prepareWorkspace } from "./workspace";
 
 /** A running hub: its URL, the admin service token, and `stop()`, which ends the hub, its proxy and every student server. */
 export interface RunningHub {

@@ -11,12 +11,63 @@ export interface CloseOptions {
   rtol?: number;
 }
 
-/** A check that did not hold: the message names what was checked, what came out and what was expected. */
+/**
+ * A check that did not hold: the message names what was checked, what came out and what was expected.
+ * Inside a notebook kernel its stack is only the message and the notebook cell line that failed (the
+ * kernel prints the stack of an uncaught error: tslab and node:vm frames would bury that line).
+ */
 export class CheckError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "CheckError";
+    const short = cellStack(this);
+    // An accessor: node prefixes a string `stack` thrown out of a vm script with the library line that
+    // threw ("check.js:35 / throw new CheckError… / ^"); its write is ignored.
+    if (short !== null) Object.defineProperty(this, "stack", { get: () => short, set: () => {}, configurable: true, enumerable: false });
   }
+}
+
+/** Script name → JavaScript of each cell the kernel ran (kept by the kernel preload of nbconvert-ts-runner). */
+const CELL_SCRIPTS = Symbol.for("nbconvert-ts-runner.cellScripts");
+
+interface CallSite {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+}
+
+/**
+ * "CheckError: message" and the line of the innermost notebook cell frame ("    at cell line: …"),
+ * or null outside a kernel (no cell frame; the ordinary stack is kept).
+ */
+function cellStack(error: Error): string | null {
+  const scripts = (globalThis as Record<symbol, unknown>)[CELL_SCRIPTS];
+  if (!(scripts instanceof Map)) return null;
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let sites: CallSite[] = [];
+  try {
+    Error.stackTraceLimit = 50;
+    Error.prepareStackTrace = (_e, s) => s;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, CheckError);
+    sites = holder.stack as CallSite[];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  for (const site of sites) {
+    const code = scripts.get(site.getFileName() ?? "");
+    const line = site.getLineNumber();
+    if (typeof code !== "string" || line === null) continue;
+    // A cell script is "(function(exports, require) { " + the cell's compiled JavaScript on line 1.
+    const text = (code.split("\n")[line - 1] ?? "").replace(/^\((async )?function\(exports, require\) \{ /, "")
+      .replace(/\bexports\./g, "") // tslab reaches earlier cells' names as exports.name,
+      .replace(/\(0, [\w$]+_\d+\.([\w$]+)\)/g, "$1") // the cell's imports as (0, reti_1.name),
+      .trim()
+      .replace(/^tsLastExpr\d* = /, ""); // and keeps a cell's last expression to print it
+    return `${error.name}: ${error.message}\n    at cell line: ${text}`;
+  }
+  return null;
 }
 
 /** A number or a nested array of numbers (a vector, a matrix given as rows, a volume, …). */

@@ -98,6 +98,13 @@ function elementId(json: string, counter: number): string {
 let figureCounter = 0;
 
 /**
+ * What the figure's placeholder says after its description, seen where the drawing script did not run:
+ * Jupyter runs no script of a notebook opened from disk until it is trusted. Every notebook (display).
+ */
+export const FIGURE_HINT =
+  " · Not drawn: this notebook is not trusted (File > Trust Notebook, then reload the page) or this output was saved without its plot; run the cell again.";
+
+/**
  * HTML that draws `fig` with plotly.js once `window.Plotly` exists (loading it from the page's cache,
  * or waiting up to 20 s for an earlier output to load it). Where scripts do not run, the div shows
  * the description.
@@ -124,11 +131,11 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `  var tries = 0, timer = setInterval(function () {\n` +
     `    if (window.Plotly) { clearInterval(timer); draw(); }\n` +
     `    else if (++tries > 400) { clearInterval(timer); var el = document.getElementById("${id}");\n` +
-    `      if (el) el.textContent = "plotly.js is not loaded in this page: restart the kernel and run the notebook from the top (the first figure of a kernel session embeds it).";\n` +
+    `      if (el) el.textContent = "plotly.js is not loaded in this page: restart the kernel and run the notebook from the top (the first figure of a kernel session embeds it); if the notebook is not trusted, File > Trust Notebook first.";\n` +
     `    }\n` +
     `  }, 50);\n` +
     `})();</script>`;
-  const div = `<div id="${id}" class="reti-figure" style="width:100%;height:${height}px">${escapeHtml(describeFigure(fig))}</div>`;
+  const div = `<div id="${id}" class="reti-figure" style="width:100%;height:${height}px">${escapeHtml(describeFigure(fig) + FIGURE_HINT)}</div>`;
   return `${options.includePlotly ? plotlyScript() : ""}${div}\n${draw}`;
 }
 

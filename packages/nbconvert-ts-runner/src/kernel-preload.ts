@@ -12,9 +12,25 @@
  *    (TensorFlow.js's wasm module installs `(reason) => { throw reason }`) no longer kills the kernel:
  *    its throw is logged, as tslab's own listener logs every unhandled rejection.
  *
+ * 4. Each cell's compiled script is kept, under its own script name, in
+ *    `globalThis[Symbol.for("nbconvert-ts-runner.cellScripts")]` (script name → JavaScript text), so
+ *    an error can quote the cell line it came from (the course's CheckError does: one line instead
+ *    of a stack of tslab and node:vm frames).
+ * 5. A finished cell's output reaches the front end before the next queued cell starts: before each
+ *    execution, the kernel yields (setImmediate) until every queued ZeroMQ send has been written, so
+ *    a long synchronous cell no longer holds back the output, execute_reply and idle of the cells
+ *    before it (Run All in the browser showed outputs a minute late).
+ * 6. The kernel status follows the computation, as ipykernel's does: tslab published `busy` for every
+ *    queued execute_request when it arrived, then `idle` as each finished, so the front end said
+ *    idle while Run All was still computing. `busy` for an execute_request is now published when it
+ *    starts computing; an `idle` for another request (completion, inspection) answered while a cell
+ *    computes is followed by `busy` again for that cell. Every request still gets its `idle`
+ *    (JupyterLab waits for it to finish a cell), so `idle` is not held back until the queue is empty.
+ *
  * Plain Node: this file may not import anything but node built-ins (it runs before tslab).
  */
 import * as path from "node:path";
+import type * as VM from "node:vm";
 
 type Send = (this: object, message: unknown) => Promise<void>;
 type Listener = (...args: unknown[]) => void;
@@ -35,6 +51,7 @@ const zmq = require(require.resolve("zeromq", { paths: [path.dirname(tslabScript
 const prototype = zmq.Socket.prototype;
 const send = Object.getOwnPropertyDescriptor(prototype, "send")?.value as Send | undefined;
 const queues = new WeakMap<object, Promise<void>>();
+let pendingSends = 0;
 
 if (send) {
   Object.defineProperty(prototype, "send", {
@@ -42,8 +59,13 @@ if (send) {
     value: function queuedSend(this: object, message: unknown): Promise<void> {
       const previous = queues.get(this) ?? Promise.resolve();
       const next = previous.then(() => send.call(this, message));
+      pendingSends++;
       // Handled here (callers that await still see the rejection); tslab does not await.
-      const settled = next.catch((err: unknown) => log("a ZeroMQ send failed", err));
+      const settled = next
+        .catch((err: unknown) => log("a ZeroMQ send failed", err))
+        .finally(() => {
+          pendingSends--;
+        });
       queues.set(this, settled);
       return next;
     },
@@ -84,5 +106,84 @@ for (const method of ["off", "removeListener"] as const) {
   const original = process[method] as (this: NodeJS.Process, event: string | symbol, listener: Listener) => NodeJS.Process;
   (process as unknown as Record<string, unknown>)[method] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
     return original.call(this, event, (event === "unhandledRejection" && wrapped.get(listener)) || listener);
+  };
+}
+
+// 4. tslab runs each cell as `vm.runInThisContext("(function(exports, require) { …", { breakOnSigint })`.
+const CELL_SCRIPT = /^\((async )?function\(exports, require\) \{ /;
+const cellScripts = new Map<string, string>();
+(globalThis as Record<symbol, unknown>)[Symbol.for("nbconvert-ts-runner.cellScripts")] = cellScripts;
+// The module object itself (tslab requires "vm"), not an ES-module namespace copy of it.
+const vm = require("node:vm") as { runInThisContext: typeof VM.runInThisContext };
+const runInThisContext = vm.runInThisContext;
+let cellCount = 0;
+vm.runInThisContext = function (code: string, options?: VM.RunningScriptOptions | string) {
+  if (typeof code === "string" && CELL_SCRIPT.test(code) && (options === undefined || (typeof options === "object" && !options.filename))) {
+    const filename = `evalmachine.<cell ${++cellCount}>`;
+    cellScripts.set(filename, code);
+    return runInThisContext(code, { ...options, filename });
+  }
+  return runInThisContext(code, options);
+};
+
+// 5 and 6: tslab's ZmqServer (shell messages, status) and JupyterHandlerImpl (the execution queue),
+// from the tslab this process runs (the same module instance its main.js loads).
+interface Message {
+  header: { msg_type: string };
+  content: object;
+}
+interface Server {
+  publishStatus(status: string, parent: Message): void;
+  handleExecute(sock: unknown, msg: Message): Promise<void>;
+}
+interface Handler {
+  handleExecuteImpl(...args: unknown[]): Promise<unknown>;
+}
+function tslabJupyter(): { ZmqServer?: { prototype: Server }; JupyterHandlerImpl?: { prototype: Handler } } | null {
+  for (const file of [path.join(path.dirname(tslabScript), "..", "dist", "jupyter.js"), "tslab/dist/jupyter.js"]) {
+    try {
+      return require(require.resolve(file, { paths: [path.dirname(tslabScript)] }));
+    } catch {
+      // next candidate
+    }
+  }
+  return null;
+}
+const jupyter = tslabJupyter();
+const serverProto = jupyter?.ZmqServer?.prototype;
+const handlerProto = jupyter?.JupyterHandlerImpl?.prototype;
+if (serverProto && handlerProto && typeof serverProto.publishStatus === "function" && typeof handlerProto.handleExecuteImpl === "function") {
+  const publishStatus = serverProto.publishStatus;
+  const handleExecute = serverProto.handleExecute;
+  const handleExecuteImpl = handlerProto.handleExecuteImpl;
+  /** execute_request content → publishes its `busy` when it starts computing. */
+  const starts = new WeakMap<object, () => void>();
+  let running: { server: Server; msg: Message } | null = null;
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  serverProto.publishStatus = function (this: Server, status: string, parent: Message): void {
+    const execute = parent?.header?.msg_type === "execute_request";
+    if (execute && status === "busy") return; // published when it starts (below)
+    publishStatus.call(this, status, parent);
+    if (execute && status === "idle" && running?.msg === parent) running = null;
+    if (!execute && status === "idle" && running) publishStatus.call(running.server, "busy", running.msg);
+  };
+  serverProto.handleExecute = function (this: Server, sock: unknown, msg: Message): Promise<void> {
+    starts.set(msg.content, () => {
+      running = { server: this, msg };
+      publishStatus.call(this, "busy", msg);
+    });
+    return handleExecute.call(this, sock, msg);
+  };
+  handlerProto.handleExecuteImpl = async function (this: Handler, ...args: unknown[]): Promise<unknown> {
+    // The cell before has settled: let its reply and idle be queued (they follow a few promise hops),
+    // then say busy, then wait until every queued send has been written (at most 2 s).
+    await tick();
+    const req = args[0];
+    if (req && typeof req === "object") starts.get(req)?.();
+    const until = Date.now() + 2000;
+    do await tick();
+    while (pendingSends > 0 && Date.now() < until);
+    return handleExecuteImpl.apply(this, args);
   };
 }

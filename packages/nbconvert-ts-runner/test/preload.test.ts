@@ -1,0 +1,34 @@
+/**
+ * The kernel preload with requests queued as a front end queues them (Run All sends every
+ * execute_request at once): a finished cell's output arrives before the next cell ends, and the
+ * kernel says busy while a queued cell computes.
+ */
+import { describe, expect, it } from "vitest";
+import { Kernel, type JupyterMessage } from "../src";
+
+describe("kernel preload with queued cells", () => {
+  it("delivers cell 1's output before cell 2 (2 s of synchronous work) ends; busy(2) follows idle(1)", async () => {
+    const kernel = await Kernel.start();
+    try {
+      const arrived: Array<{ text: string; at: number }> = [];
+      const onIopub = (msg: JupyterMessage) => {
+        if (msg.header.msg_type === "stream") arrived.push({ text: String(msg.content.text), at: Date.now() });
+      };
+      const first = kernel.execute(`console.log("one");`, { onIopub });
+      const second = kernel.execute(`const t0 = Date.now();\nwhile (Date.now() - t0 < 2000) {}\nconsole.log("two");`, { onIopub });
+      const [r1, r2] = await Promise.all([first, second]);
+      const secondEnded = Date.now();
+      expect([r1.status, r2.status]).toEqual(["ok", "ok"]);
+      const one = arrived.find((a) => a.text.includes("one"));
+      const two = arrived.find((a) => a.text.includes("two"));
+      expect(one && two).toBeTruthy();
+      // Cell 1's line came while cell 2 was still spinning (≥ 2 s before "two"; 1 s of margin).
+      expect(two!.at - one!.at).toBeGreaterThan(1000);
+      expect(secondEnded - one!.at).toBeGreaterThan(1000);
+      // The kernel's own clock: cell 2 was announced busy only after cell 1 went idle.
+      expect(Date.parse(r2.busyAt)).toBeGreaterThanOrEqual(Date.parse(r1.idleAt));
+    } finally {
+      await kernel.shutdown();
+    }
+  }, 120_000);
+});
