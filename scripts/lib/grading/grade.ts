@@ -204,6 +204,7 @@ export async function prepareReference(file: string, source: Notebook, config: S
   const { run, byInput } = await runNotebook(withCells(source, cells), referenceHelperCell(), config, opts, 0, false, Math.max(opts.cellTimeoutMs, 300_000));
   ref.run = run;
   if (run.failure) ref.failures.push(`the reference run failed: ${run.failure}`);
+  if (run.result?.startError) ref.failures.push(`the reference run's kernel did not start: ${run.result.startError}`);
   for (const [i, c] of byInput) {
     if (c.status !== "ok") ref.failures.push(`${i < 0 ? "the grader's helper cell" : `cell ${i + 1}${nbgraderOf(source.cells[i]!)?.grade_id ? ` (${nbgraderOf(source.cells[i]!)!.grade_id})` : ""}`} fails in the reference run (${c.status}): ${(c.evalue || c.error || "").split("\n")[0]!.slice(0, 300)}`);
   }

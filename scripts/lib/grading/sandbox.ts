@@ -225,7 +225,9 @@ export async function prepareRuntime(parent: string): Promise<string> {
     if (!target.startsWith(modules + path.sep)) await fs.rm(link);
   }
   await exec(path.join(src, ".bin", "esbuild"), [
-    path.join(__dirname, "worker.ts"), "--bundle", "--platform=node", "--target=node20", "--packages=external", "--log-level=warning",
+    path.join(__dirname, "worker.ts"), "--bundle", "--platform=node", "--target=node20", "--packages=external",
+    // The tsconfig maps the runner package to its sources; keep it external so its dist (and preload) is used.
+    "--external:nbconvert-ts-runner", "--log-level=warning",
     `--outfile=${path.join(tmp, "worker.js")}`,
   ]);
   // Readable by the sandbox's unprivileged users, writable by no one but the owner.
