@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
-import { registerKernel } from "../lab";
+import { registerKernel } from "./kernelspec";
 import { prepareWorkspace } from "./workspace";
 
 /** The project root. */
