@@ -73,12 +73,12 @@ function outputHtml(output: Output, id: string): string {
         const height = typeof spec.layout["height"] === "number" ? spec.layout["height"] : 400;
         const png = typeof data["image/png"] === "string" ? `<img alt="" src="data:image/png;base64,${multiline(data["image/png"]).trim()}">` : "";
         const name = figureName(output);
-        const json = JSON.stringify({ data: spec.data, layout: spec.layout, config: { ...spec.config, responsive: true, displaylogo: false } })
+        const json = JSON.stringify({ data: spec.data, layout: spec.layout, config: { ...spec.config, responsive: true, displaylogo: false }, ...(spec.frames ? { frames: spec.frames } : {}) })
           .replace(/<\//g, "<\\/")
           .replace(/<!--/g, "<\\!--");
         return (
           `<div class="reti-figure" id="${id}"${name ? ` data-figure="${escapeHtml(name)}"` : ""} style="height:${height}px">${png}</div>\n` +
-          `<script>(function () { var s = ${json}; var el = document.getElementById("${id}"); el.textContent = ""; Plotly.newPlot(el, s.data, s.layout, s.config); })();</script>`
+          `<script>(function () { var s = ${json}; var el = document.getElementById("${id}"); el.textContent = ""; Plotly.newPlot(el, s.data, s.layout, s.config).then(function (gd) { if (s.frames) return Plotly.addFrames(gd, s.frames); }); })();</script>`
         );
       }
       if (typeof data["text/html"] === "string" || Array.isArray(data["text/html"])) {

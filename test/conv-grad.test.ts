@@ -226,3 +226,130 @@ describe("wasm BatchMatMul with transposed operands", () => {
     expect(tf.matMul(m, m, true, false).arraySync()).toEqual([[35, 44], [44, 56]]);
   });
 });
+
+describe("strided Conv2DBackpropInput on wasm: strided convolutions' backward pass, transposed convolutions, upsampling", () => {
+  interface TCase {
+    name: string;
+    y: [number, number, number, number];
+    filter: [number, number, number, number];
+    out: [number, number, number, number];
+    strides: [number, number];
+    pad: "same" | "valid";
+  }
+  // conv2dTranspose(y, W, out) is the input gradient of conv2d(out-shaped x, W): the kernel computes both.
+  const tcases: TCase[] = [
+    { name: "3×3 stride 2 same 7→14 (the conv autoencoder's decoder)", y: [3, 7, 7, 6], filter: [3, 3, 4, 6], out: [3, 14, 14, 4], strides: [2, 2], pad: "same" },
+    { name: "3×3 stride 2 same 14→28 to one channel", y: [2, 14, 14, 5], filter: [3, 3, 1, 5], out: [2, 28, 28, 1], strides: [2, 2], pad: "same" },
+    { name: "2×2 stride 2 (the U-Net's up-convolution)", y: [2, 7, 7, 8], filter: [2, 2, 3, 8], out: [2, 14, 14, 3], strides: [2, 2], pad: "same" },
+    { name: "3×3 stride 2 valid 4→9", y: [2, 4, 4, 3], filter: [3, 3, 2, 3], out: [2, 9, 9, 2], strides: [2, 2], pad: "valid" },
+    { name: "4×3 strides 3×2 same, odd sizes", y: [1, 4, 5, 2], filter: [4, 3, 3, 2], out: [1, 11, 10, 3], strides: [3, 2], pad: "same" },
+  ];
+
+  function run(c: TCase) {
+    return tf.tidy(() => {
+      const y = tf.tensor4d(values(tf.util.sizeFromShape(c.y), 4), c.y);
+      const w = tf.tensor4d(values(tf.util.sizeFromShape(c.filter), 5), c.filter);
+      const out = tf.conv2dTranspose(y, w, c.out, c.strides, c.pad);
+      const g = tf.tensor4d(values(tf.util.sizeFromShape(c.out), 6), c.out);
+      const [dy, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.out, c.strides, c.pad).mul(g).sum())([y, w]);
+      return { out: out.dataSync() as Float32Array, dy: dy!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
+    });
+  }
+
+  const ref = new Map<string, { out: Float32Array; dy: Float32Array; dw: Float32Array }>();
+  const upRef: number[][] = [];
+  const upsample = () =>
+    tf.tidy(() => {
+      // Square images: tfjs 4.22's cpu ResizeBilinearGrad returns a wrongly shaped gradient for non-square ones.
+      const x = tf.tensor4d(values(2 * 5 * 5 * 3, 8), [2, 5, 5, 3]);
+      const g = tf.tensor4d(values(2 * 10 * 10 * 3, 9), [2, 10, 10, 3]);
+      const layer = tf.layers.upSampling2d({ size: [2, 2] });
+      const dx = tf.grad((a: tf.Tensor) => (layer.apply(a) as tf.Tensor).mul(g).sum())(x);
+      return [Array.from(dx.dataSync()), Array.from(tf.grad((a: tf.Tensor) => tf.image.resizeBilinear(a as tf.Tensor4D, [10, 10]).mul(g).sum())(x).dataSync())];
+    });
+  beforeAll(async () => {
+    await initBackend("cpu");
+    for (const c of tcases) ref.set(c.name, run(c));
+    upRef.push(...upsample());
+    await initBackend("wasm");
+  });
+
+  for (const c of tcases) {
+    it(`conv2dTranspose forward and both gradients match the cpu backend: ${c.name}`, () => {
+      const got = run(c);
+      const r = ref.get(c.name)!;
+      expect(got.out.length).toBe(tf.util.sizeFromShape(c.out));
+      expect(maxRelError(got.out, r.out)).toBeLessThan(1e-5);
+      expect(maxRelError(got.dy, r.dy)).toBeLessThan(1e-5);
+      expect(maxRelError(got.dw, r.dw)).toBeLessThan(1e-5);
+    });
+  }
+
+  for (const c of [...cases.slice(1, 5), cases[0]!]) {
+    it(`the input gradient matches centred finite differences: ${c.name}`, () => {
+      // L(x) = ½ Σ conv2d(x, w)² is quadratic in x: the centred difference is exact up to float32 rounding.
+      const { x, w } = inputsOf(c);
+      const loss = (input: tf.Tensor4D): number => {
+        const y = tf.tidy(() => tf.conv2d(input, w, c.strides, c.pad).dataSync());
+        let s = 0;
+        for (const v of y) s += v * v;
+        return s / 2;
+      };
+      const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w, c.strides, c.pad).square().sum().div(2))(x).dataSync());
+      const base = x.dataSync();
+      const eps = 1e-2;
+      const numeric = new Float64Array(base.length);
+      for (let i = 0; i < base.length; i++) {
+        const plus = Float32Array.from(base);
+        const minus = Float32Array.from(base);
+        plus[i]! += eps;
+        minus[i]! -= eps;
+        numeric[i] = (loss(tf.tensor4d(plus, c.x)) - loss(tf.tensor4d(minus, c.x))) / (2 * eps);
+      }
+      expect(maxRelError(dx, numeric)).toBeLessThan(2e-4);
+      tf.dispose([x, w]);
+    });
+  }
+
+  it("the upsampling gradients (nearest, bilinear) agree on wasm and cpu for a batch of several images", () => {
+    expect(tf.getKernel("ResizeNearestNeighborGrad", "wasm")).toBeDefined();
+    expect(tf.getKernel("ResizeBilinearGrad", "wasm")).toBeDefined();
+    const [nearest, bilinear] = upsample();
+    expect(maxRelError(nearest!, upRef[0]!)).toBeLessThan(1e-5);
+    expect(maxRelError(bilinear!, upRef[1]!)).toBeLessThan(1e-5);
+  });
+
+  for (const backend of ["cpu", "wasm"] as const) {
+    it(`nearest-neighbour upsampling's gradient matches finite differences on ${backend} (batch 2, corner alignments; tfjs 4.22's own kernels did not)`, async () => {
+      await initBackend(backend);
+      for (const [alignCorners, halfPixelCenters, size] of [[false, false, [10, 12]], [true, false, [9, 7]], [false, true, [7, 13]]] as [boolean, boolean, [number, number]][]) {
+        const shape: [number, number, number, number] = [2, 4, 5, 3];
+        const x = tf.tensor4d(values(tf.util.sizeFromShape(shape), 12), shape);
+        const g = tf.tensor4d(values(2 * size[0] * size[1] * 3, 13), [2, ...size, 3]);
+        const f = (a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixelCenters).mul(g).sum();
+        const analytic = tf.tidy(() => tf.grad(f)(x).dataSync());
+        // Linear in x: a centred difference of any step is exact up to rounding.
+        const base = x.dataSync();
+        const numeric = new Float64Array(base.length);
+        for (let i = 0; i < base.length; i++) {
+          const plus = Float32Array.from(base);
+          const minus = Float32Array.from(base);
+          plus[i]! += 0.5;
+          minus[i]! -= 0.5;
+          numeric[i] = tf.tidy(() => f(tf.tensor4d(plus, shape)).dataSync()[0]! - f(tf.tensor4d(minus, shape)).dataSync()[0]!);
+        }
+        expect(maxRelError(analytic, numeric)).toBeLessThan(1e-5);
+        tf.dispose([x, g]);
+      }
+      await initBackend("wasm");
+    });
+  }
+
+  it("leaks no tensors or wasm memory", () => {
+    run(tcases[0]!);
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) run(tcases[0]!);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
+});

@@ -2,13 +2,13 @@
  * End to end: release and grade the tiny fixture notebook on the real kernel, with honest and
  * hostile submissions. Each kernel run costs seconds, so the students share two grading runs.
  */
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStudentNotebook } from "../scripts/lib/exercises";
 import { asNotebook, serializeNotebook, type Notebook } from "nbconvert-ts-runner";
-import { gradeSubmissions, type GradeRun } from "../scripts/grade";
+import { gradeSubmissions, mergeShards, type GradeRun } from "../scripts/lib/grading/grade";
 import { releaseNotebook, validateNotebook, type ReleaseReport } from "../scripts/release";
 
 const FIXTURE = path.join(__dirname, "fixtures/exercises/tiny.ipynb");
@@ -36,15 +36,18 @@ const points = (run: GradeRun, student: string) =>
 const feedback = (run: GradeRun, student: string, exercise: string) =>
   run.grades.find((g) => g.student === student && g.exercise === exercise)!.feedback;
 
-async function grade(students: Record<string, string>, options: Parameters<typeof gradeSubmissions>[1] = {}): Promise<GradeRun & { out: string }> {
+/** The grading runtime, shared by the test files (made once, reused while the sources are unchanged). */
+const RUNTIME = path.join(__dirname, "..", "build", "grading-runtime");
+
+async function grade(students: Record<string, string>, options: Parameters<typeof gradeSubmissions>[1] = {}): Promise<GradeRun & { out: string; subs: string }> {
   const subs = await fs.mkdtemp(path.join(root, "subs-"));
   for (const [name, text] of Object.entries(students)) {
     await fs.mkdir(path.join(subs, name, "assignment1"), { recursive: true });
     await fs.writeFile(path.join(subs, name, "assignment1", "tiny.ipynb"), text);
   }
   const out = path.join(root, `out-${path.basename(subs)}`);
-  const run = await gradeSubmissions(subs, { notebooksDir: srcDir, outDir: out, runtimeDir: path.join(root, "runtime"), cellTimeoutMs: 10_000, maxOldSpaceMb: 700, ...options });
-  return { ...run, out };
+  const run = await gradeSubmissions(subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2, ...options });
+  return { ...run, out, subs };
 }
 
 beforeAll(async () => {
@@ -77,16 +80,19 @@ describe("release --validate", () => {
     const dependent = { cell_type: "code" as const, source: "console.log(square(2));", metadata: {}, execution_count: null, outputs: [] };
     nb.cells.push(trivial, dependent);
     const report: ReleaseReport = { file: FIXTURE, exercises: 3, defects: [], notes: [] };
-    await validateNotebook(report, nb, makeStudentNotebook(nb), true);
+    await validateNotebook(report, nb, makeStudentNotebook(nb), true, { runtimeDir: RUNTIME });
     expect(report.defects).toEqual([
       "cell 11 (trivial-tests): passes on the stub: its tests do not exercise the solution",
       "cell 12: a cell outside the exercises fails in the student version (error): Error: exercise not done yet: square",
     ]);
-  }, 120_000);
+    // A bare boolean, and a cell whose every check the student's kernel could forge, are flagged.
+    expect(report.notes).toContain("FORGEABLE: trivial-tests: every check could be forged by a student who takes over their kernel: add a hidden checkClose (or ===) against a value the student version does not show");
+    expect(report.notes.filter((n) => n.startsWith("FORGEABLE") && /square-tests|mean-tests/.test(n))).toEqual([]);
+  }, 900_000);
 });
 
 describe("grade", () => {
-  let run: GradeRun & { out: string };
+  let run: GradeRun & { out: string; subs: string };
   beforeAll(async () => {
     run = await grade({
       correct: submission({ square: CORRECT_SQUARE, mean: CORRECT_MEAN }),
@@ -129,7 +135,7 @@ describe("grade", () => {
 
   it("gives nothing for printed success, and shows the check's message but not the hidden test", () => {
     expect(points(run, "printer")).toEqual({ "square-tests": 0, "mean-tests": 0 });
-    expect(feedback(run, "printer", "square-tests")).toBe("CheckError: check failed: square(3) = 9");
+    expect(feedback(run, "printer", "square-tests")).toBe("check failed: square(3) = 9: your value 0, expected 9");
     expect(feedback(run, "printer", "mean-tests")).toBe("Error: ✓ mean of 0.5, 1.5, 4");
     const md = run.feedback.get("correct")! + run.feedback.get("printer")!;
     expect(md).not.toMatch(/square\(-2\) === 4|mean\(\[0\.5/);
@@ -154,12 +160,32 @@ describe("grade", () => {
     expect(feedback(run, "broken", "square-tests")).toMatch(/^your notebook could not be read: tiny.ipynb: is not valid JSON/);
   });
 
+  it("grades the same in shards: N shards merged give exactly the grades.csv of one run", async () => {
+    const shardDirs: string[] = [];
+    for (const index of [1, 2]) {
+      const out = path.join(root, `shard-${index}`);
+      await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: out, runtimeDir: RUNTIME, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2, shard: { index, count: 2 } });
+      shardDirs.push(out);
+    }
+    const shard1 = readFileSync(path.join(shardDirs[0]!, "grades.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+    expect([...new Set(shard1)]).toEqual(["broken", "correct", "hog", "printer"]);
+    await mergeShards(shardDirs, path.join(root, "merged"));
+    expect(readFileSync(path.join(root, "merged", "grades.csv"), "utf8")).toBe(readFileSync(path.join(run.out, "grades.csv"), "utf8"));
+  }, 900_000);
+
+  it("resumes: a run with --resume keeps the students already graded and grades no one again", async () => {
+    const again = await gradeSubmissions(run.subs, { notebooksDir: srcDir, outDir: run.out, runtimeDir: RUNTIME, resume: true, cellTimeoutMs: 15_000, memoryMb: 2048, jobs: 2 });
+    expect(again.studentsPerMinute).toBe(0);
+    expect(again.grades).toEqual(run.grades);
+  }, 300_000);
+
   it("writes grades.csv and a per-exercise summary", async () => {
     const csv = readFileSync(path.join(run.out, "grades.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe("student,exercise,points,max");
     expect(csv).toContain("correct,mean-tests,2.0,2.0");
     expect(csv).toContain("partial,square-tests,1.0,1.0");
     expect(csv.length).toBe(1 + 8 * 2);
+    expect(readdirSync(path.join(run.out, "results")).length).toBe(8);
     const summary = readFileSync(path.join(run.out, "summary.csv"), "utf8").trim().split("\n");
     expect(summary).toEqual([
       "exercise,max,mean,full_marks,zero,students",
@@ -169,22 +195,22 @@ describe("grade", () => {
   });
 });
 
-describe("grade without the screen (the deeper defences alone)", () => {
-  let run: GradeRun & { out: string };
+describe("grade without the screen (the sandbox and the verdict alone)", () => {
+  let run: GradeRun & { out: string; subs: string };
   beforeAll(async () => {
     process.env.GRADE_TEST_SECRET = "instructor-only";
     run = await grade(
       {
         // Right square, then ends the kernel: square is graded as not done, mean still counts.
         exiter: submission({ square: `${CORRECT_SQUARE}\nprocess.exit(0);`, mean: CORRECT_MEAN }),
-        // Wrong answers, with check redefined, Math.abs patched and the check module patched.
+        // Wrong answers, with check redefined, Math.abs patched, the check module patched and a tolerance planted.
         tamperer: submission({
           square: "function square(x: number): number {\n  return 0;\n}\nfunction check(c: boolean, m: string): void {}",
-          mean: 'function mean(xs: number[]): number {\n  return 0;\n}\nMath.abs = (x: number) => 0;\nconst mod = require("reti/dist/check.js");\nmod.checkClose = () => undefined;',
+          mean: 'function mean(xs: number[]): number {\n  return 0;\n}\nMath.abs = (x: number) => 0;\n(Object.prototype as any).atol = 1e300;\nconst mod = require("reti/dist/core/check.js");\ntry { mod.checkClose = () => undefined; } catch {}',
         }),
-        // Tries to read the instructor's notebook, list its working folder and read the environment.
+        // Answers right only if the instructor's environment or notebook can be read.
         reader: submission({
-          square: `${CORRECT_SQUARE}\nconsole.log("SECRET:" + process.env.GRADE_TEST_SECRET + " HOME:" + process.env.HOME);\nconst fs = require("fs");\nconsole.log("HERE:" + JSON.stringify(fs.readdirSync(".")));\nlet stolen = "";\ntry { stolen = fs.readFileSync(${JSON.stringify(path.join(srcDir, "tiny.ipynb"))}, "utf8"); } catch (e) { console.log("DENIED:" + String(e)); }\nconsole.log("STOLEN:" + stolen.length);`,
+          square: `const fs = require("fs");\nlet stolen = "";\ntry { stolen = fs.readFileSync(${JSON.stringify(path.join(srcDir, "tiny.ipynb"))}, "utf8"); } catch (e) {}\nconst leaked = (process.env.GRADE_TEST_SECRET ?? "") + stolen;\nfunction square(x: number): number {\n  return leaked.length > 0 ? x * x : 0;\n}`,
         }),
       },
       { screen: false },
@@ -196,22 +222,14 @@ describe("grade without the screen (the deeper defences alone)", () => {
     expect(run.feedback.get("exiter")).toContain("solution cell square stopped the kernel");
   });
 
-  it("redefining check or patching Math and the check module does not make wrong answers pass", () => {
+  it("redefining check, patching Math, the check module or Object.prototype does not make wrong answers pass", () => {
     expect(points(run, "tamperer")).toEqual({ "square-tests": 0, "mean-tests": 0 });
-    expect(feedback(run, "tamperer", "square-tests")).toBe("CheckError: check failed: square(3) = 9");
-    expect(feedback(run, "tamperer", "mean-tests")).toMatch(/^CheckError: check failed: mean of 1, 2, 3: element 0 is 0, expected 2/);
+    expect(feedback(run, "tamperer", "square-tests")).toBe("check failed: square(3) = 9: your value 0, expected 9");
+    expect(feedback(run, "tamperer", "mean-tests")).toMatch(/^check failed: mean of 1, 2, 3: element 0 is 0, expected 2/);
   });
 
-  it("a submission runs in a folder holding only its notebook, without the instructor's environment", async () => {
-    const executed = readFileSync(path.join(run.out, "executed", "reader", "tiny.ipynb"), "utf8");
-    expect(executed).toContain('HERE:[\\"tiny.ipynb\\"]');
-    expect(executed).toMatch(/SECRET: HOME:\S*submission-/);
-  });
-
-  it("the kernel cannot read the instructor's files (Node's permission model)", async () => {
-    expect(run.fsRestricted).toBe(true);
-    const executed = readFileSync(path.join(run.out, "executed", "reader", "tiny.ipynb"), "utf8");
-    expect(executed).toContain("DENIED:Error: Access to this API has been restricted");
-    expect(executed).toContain("STOLEN:0");
+  it("the kernel sees neither the instructor's environment nor their files", () => {
+    expect(points(run, "reader")).toEqual({ "square-tests": 0, "mean-tests": 0 });
+    expect(run.sandboxed).toBe(true);
   });
 });

@@ -25,6 +25,8 @@ describe("lineChart", () => {
     expect(fig.data[1]).toMatchObject({ x: [0, 5, 10], line: { dash: "dash", color: COLORS[1] } });
     expect(fig.layout["xaxis"]).toMatchObject({ title: { text: "epoch" } });
     expect(fig.layout["yaxis"]).toMatchObject({ type: "log" });
+    expect(fig.layout["xaxis"]).not.toMatchObject({ type: "log" });
+    expect(lineChart([{ name: "a", x: [1, 10], y: [1, 2] }], { logX: true }).layout["xaxis"]).toMatchObject({ type: "log" });
   });
 
   it("rejects mismatched x/y, no series and names unusable as file names", () => {

@@ -60,7 +60,7 @@ export function plotlySpec(o: Output): FigureSpec | undefined {
   if (!isRich(o)) return undefined;
   const spec = o.data[PLOTLY_MIME] as Partial<FigureSpec> | undefined;
   if (!spec || !Array.isArray(spec.data)) return undefined;
-  return { data: spec.data, layout: spec.layout ?? {}, ...(spec.config ? { config: spec.config } : {}) };
+  return { data: spec.data, layout: spec.layout ?? {}, ...(spec.config ? { config: spec.config } : {}), ...(Array.isArray(spec.frames) ? { frames: spec.frames } : {}) };
 }
 
 /** The figure name in an output's metadata (`{"reti": {"figure": name}}`), if any. */

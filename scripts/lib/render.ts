@@ -62,6 +62,8 @@ export interface FigureSpec {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
+  /** Animation frames, if any (the static export draws the initial state). */
+  frames?: Record<string, unknown>[];
 }
 
 /** How to render one figure. */

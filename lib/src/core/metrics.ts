@@ -50,3 +50,79 @@ export function movingAverage(values: ArrayLike<number>, window: number): number
   }
   return out;
 }
+
+/** A receiver operating characteristic curve. Notebook 09 (lecture 003, autoencoders: anomaly detection). */
+export interface RocCurve {
+  /** False-positive rate FP / (FP + TN) at each threshold, from 0 to 1. */
+  fpr: number[];
+  /** True-positive rate (recall) TP / (TP + FN) at each threshold, from 0 to 1. */
+  tpr: number[];
+  /** The thresholds, decreasing: a score ≥ threshold is called positive (the first is +∞: nothing positive). */
+  thresholds: number[];
+}
+
+function checkScores(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>, fn: string): { pos: number; neg: number } {
+  if (scores.length !== labels.length) throw new Error(`${fn}: ${scores.length} scores but ${labels.length} labels`);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (Number.isNaN(Number(scores[i]))) throw new Error(`${fn}: score ${i} is NaN`);
+    if (labels[i]) pos++;
+  }
+  const neg = labels.length - pos;
+  if (pos === 0 || neg === 0) throw new Error(`${fn}: needs both positives and negatives (got ${pos} and ${neg})`);
+  return { pos, neg };
+}
+
+/**
+ * The ROC curve of a score (higher = more likely positive) against binary labels (truthy = positive):
+ * one point per distinct score, from (0, 0) to (1, 1); tied scores make one diagonal step.
+ * Notebook 09 (lecture 003, autoencoders: anomaly detection by reconstruction error).
+ */
+export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): RocCurve {
+  const { pos, neg } = checkScores(scores, labels, "rocCurve");
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => Number(scores[b]) - Number(scores[a]));
+  const fpr = [0];
+  const tpr = [0];
+  const thresholds = [Infinity];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; i++) {
+    const s = Number(scores[order[i]!]);
+    if (labels[order[i]!]) tp++;
+    else fp++;
+    if (i + 1 < order.length && Number(scores[order[i + 1]!]) === s) continue;
+    fpr.push(fp / neg);
+    tpr.push(tp / pos);
+    thresholds.push(s);
+  }
+  return { fpr, tpr, thresholds };
+}
+
+/**
+ * The area under the ROC curve: the probability that a random positive scores higher than a random
+ * negative, ties counting ½ (the Mann–Whitney U statistic / (P·N)); 0.5 is chance, 1 perfect.
+ * Notebook 09 (lecture 003, autoencoders: anomaly detection).
+ */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
+  const { fpr, tpr } = rocCurve(scores, labels);
+  let area = 0;
+  for (let i = 1; i < fpr.length; i++) area += ((fpr[i]! - fpr[i - 1]!) * (tpr[i]! + tpr[i - 1]!)) / 2;
+  return area;
+}
+
+/**
+ * Intersection over union of two binary masks given as values thresholded at `threshold` (default 0.5):
+ * |A ∩ B| / |A ∪ B| (1 when both are empty). Notebook 09 (lecture 003, U-Net: segmentation).
+ */
+export function intersectionOverUnion(predicted: ArrayLike<number>, target: ArrayLike<number>, threshold = 0.5): number {
+  if (predicted.length !== target.length) throw new Error(`intersectionOverUnion: ${predicted.length} predictions but ${target.length} targets`);
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < target.length; i++) {
+    const p = predicted[i]! > threshold;
+    const t = target[i]! > threshold;
+    if (p && t) inter++;
+    if (p || t) union++;
+  }
+  return union === 0 ? 1 : inter / union;
+}

@@ -120,6 +120,18 @@ export class Dataset<Y extends Labels = Labels> {
     return d;
   }
 
+  /** A new dataset with only the feature columns `columns`, in that order (labels shared). Notebook 04 (feature selection). */
+  selectColumns(columns: ArrayLike<number>): Dataset<Y> {
+    const k = columns.length;
+    for (let j = 0; j < k; j++) {
+      const c = columns[j]!;
+      if (!Number.isInteger(c) || c < 0 || c >= this.cols) throw new RangeError(`selectColumns: column ${c} is out of range for ${this.cols} columns`);
+    }
+    const x = new Float32Array(this.rows * k);
+    for (let i = 0; i < this.rows; i++) for (let j = 0; j < k; j++) x[i * k + j] = this.x[i * this.cols + columns[j]!]!;
+    return new Dataset(x, this.y, k, this.yCols);
+  }
+
   /** The features as nested arrays (for printing small sets). */
   xRows(): number[][] {
     return Array.from({ length: this.rows }, (_, i) => Array.from(this.row(i)));
@@ -237,6 +249,66 @@ export function kFold<Y extends Labels>(ds: Dataset<Y>, k: number, options: Shuf
     const train = Int32Array.from(parts.flatMap((p, m) => (m === j ? [] : p)));
     return { train: ds.subset(train), validation: ds.subset(validation), indices: { train, validation } };
   });
+}
+
+/** The scores of a k-fold cross-validation: one per fold, their mean and (sample) standard deviation. Notebook 04. */
+export interface CrossValidation {
+  scores: number[];
+  mean: number;
+  std: number;
+}
+
+/**
+ * k-fold cross-validation (convalida incrociata) without leakage: `fitScore(train, validation, j)` is
+ * called once per fold of `kFold` and must fit everything that learns from data — scaling statistics,
+ * feature selection, the model — on `train` alone, then score `validation`. Notebook 04 (lecture 000,
+ * k-fold cross-validation).
+ */
+export function crossValidate<Y extends Labels>(
+  ds: Dataset<Y>,
+  k: number,
+  fitScore: (train: Dataset<Y>, validation: Dataset<Y>, fold: number) => number,
+  options: ShuffleOptions = {},
+): CrossValidation {
+  const scores = kFold(ds, k, options).map((f, j) => fitScore(f.train, f.validation, j));
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (scores.length - 1));
+  return { scores, mean, std };
+}
+
+/**
+ * |Pearson correlation| of each feature column with the label (one label per row): a simple filter for
+ * feature selection, and a classic source of leakage when computed on rows later used to validate.
+ * A constant column scores 0. Notebook 04 (leakage).
+ */
+export function labelCorrelation(ds: Dataset): Float64Array {
+  if (ds.yCols !== 1) throw new RangeError(`labelCorrelation: needs one label per row, the dataset has ${ds.yCols}`);
+  const { rows, cols, x, y } = ds;
+  let my = 0;
+  for (let i = 0; i < rows; i++) my += y[i]!;
+  my /= rows;
+  let syy = 0;
+  for (let i = 0; i < rows; i++) syy += (y[i]! - my) ** 2;
+  const mx = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mx[j] += x[i * cols + j]!;
+  for (let j = 0; j < cols; j++) mx[j] /= rows;
+  const sxy = new Float64Array(cols);
+  const sxx = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const dy = y[i]! - my;
+    for (let j = 0; j < cols; j++) {
+      const dx = x[i * cols + j]! - mx[j]!;
+      sxy[j] += dx * dy;
+      sxx[j] += dx * dx;
+    }
+  }
+  return Float64Array.from(sxy, (v, j) => (sxx[j]! > 0 && syy > 0 ? Math.abs(v) / Math.sqrt(sxx[j]! * syy) : 0));
+}
+
+/** The indices of the `k` largest values, largest first. Notebook 04 (feature selection). */
+export function topK(values: ArrayLike<number>, k: number): Int32Array {
+  if (!(Number.isInteger(k) && k >= 0 && k <= values.length)) throw new RangeError(`topK: k must be an integer in [0, ${values.length}], got ${k}`);
+  return Int32Array.from(Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b).slice(0, k));
 }
 
 /** Options for mini-batches. */

@@ -26,6 +26,8 @@ export interface Series {
 export interface LineChartOptions extends AxesOptions {
   /** Logarithmic y axis (losses over many epochs). */
   logY?: boolean;
+  /** Logarithmic x axis (a sweep over λ or over the number of features). */
+  logX?: boolean;
 }
 
 function seriesTrace(s: Series, i: number, axes: { xaxis?: string; yaxis?: string } = {}): Trace {
@@ -51,7 +53,7 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): Fig
   return figure(
     series.map((s, i) => seriesTrace(s, i)),
     baseLayout(options, {
-      xaxis: axis(options.xTitle),
+      xaxis: axis(options.xTitle, options.logX ? { type: "log" } : {}),
       yaxis: axis(options.yTitle, options.logY ? { type: "log" } : {}),
     }),
     options.name,

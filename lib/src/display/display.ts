@@ -104,7 +104,7 @@ let figureCounter = 0;
  * With `includePlotly`, the library is embedded first. Every notebook (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
-  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG });
+  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
   const id = options.id ?? elementId(spec, figureCounter);
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
   const draw =
@@ -115,7 +115,8 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `    for (var i = 0; i < els.length; i++) {\n` +
     `      if (els[i].getAttribute("data-drawn")) continue;\n` +
     `      els[i].setAttribute("data-drawn", "1"); els[i].textContent = "";\n` +
-    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config);\n` +
+    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config)\n` +
+    `        .then(function (gd) { if (spec.frames) return window.Plotly.addFrames(gd, spec.frames); });\n` +
     `    }\n` +
     `  }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
@@ -140,7 +141,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
   figureCounter++;
   return {
     data: {
-      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG },
+      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) },
       "text/html": html,
       "text/plain": describeFigure(fig),
     },

@@ -28,6 +28,8 @@ export interface Figure {
   name?: string;
   data: Trace[];
   layout: Layout;
+  /** Animation frames (plotly's `frames`: each { name, data } restyles the traces); played by the layout's buttons or slider. */
+  frames?: { name?: string; data: Trace[]; [key: string]: unknown }[];
 }
 
 /** Options every plot function accepts. Every notebook (plots). */

@@ -118,6 +118,26 @@ export function lossOf(output: ArrayLike<number>, targets: ArrayLike<number>, lo
 }
 
 /**
+ * The output layer's error δz_L = ∂L/∂z_L on a batch, from its cache: (ŷ − y) over the number of terms
+ * averaged for sigmoid + BCE and softmax + cross-entropy (the activation's derivative cancels), and
+ * 2(ŷ − y)/(N·K) ⊙ σ′(z) for MSE. Lecture: 000, backpropagazione; 001, NLL with a softmax output.
+ */
+export function outputError(net: MLP, out: DenseCache, targets: ArrayLike<number>, loss: LossName): Float64Array {
+  const last = net.layers.length - 1;
+  const classes = net.layers[last]!.units;
+  if (loss === "mse") return activationBackward(net.layers[last]!, out, mseGrad(out.a, targets));
+  // σ + BCE and softmax + cross-entropy: δz = (ŷ − y) over the number of terms averaged
+  // (N·K binary labels for BCE, N examples for cross-entropy).
+  const dZ = new Float64Array(out.a.length);
+  if (loss === "bce") for (let k = 0; k < dZ.length; k++) dZ[k] = (out.a[k]! - targets[k]!) / dZ.length;
+  else {
+    for (let k = 0; k < dZ.length; k++) dZ[k] = out.a[k]! / out.n;
+    for (let r = 0; r < out.n; r++) dZ[r * classes + targets[r]!] -= 1 / out.n;
+  }
+  return dZ;
+}
+
+/**
  * The loss and the gradient of every parameter for a batch, by backpropagation: the output error
  * δz_L is ŷ − y (over the number of terms averaged) for sigmoid + BCE and softmax + cross-entropy, and
  * 2(ŷ − y)/(N·K) ⊙ σ′(z) for MSE;
@@ -129,21 +149,8 @@ export function lossAndGradients(net: MLP, X: ArrayLike<number>, targets: ArrayL
   const caches = forward(net, X);
   const last = net.layers.length - 1;
   const out = caches[last]!;
-  const classes = net.layers[last]!.units;
-  const value = lossOf(out.a, targets, loss, classes);
-  let dZ: Float64Array;
-  if (loss === "mse") {
-    dZ = activationBackward(net.layers[last]!, out, mseGrad(out.a, targets));
-  } else {
-    // σ + BCE and softmax + cross-entropy: the activation's derivative cancels, δz = (ŷ − y) over the
-    // number of terms averaged (N·K binary labels for BCE, N examples for cross-entropy).
-    dZ = new Float64Array(out.a.length);
-    if (loss === "bce") for (let k = 0; k < dZ.length; k++) dZ[k] = (out.a[k]! - targets[k]!) / dZ.length;
-    else {
-      for (let k = 0; k < dZ.length; k++) dZ[k] = out.a[k]! / out.n;
-      for (let r = 0; r < out.n; r++) dZ[r * classes + targets[r]!] -= 1 / out.n;
-    }
-  }
+  const value = lossOf(out.a, targets, loss, net.layers[last]!.units);
+  let dZ = outputError(net, out, targets, loss);
   const grads: DenseGrads[] = new Array(net.layers.length);
   for (let l = last; l >= 0; l--) {
     const { dW, db, dX } = denseBackward(net.layers[l]!, caches[l]!, dZ, l > 0);
@@ -196,7 +203,8 @@ export interface TrainMLPResult {
   seconds: number;
 }
 
-function gatherRows(X: ArrayLike<number>, cols: number, rows: Int32Array, out: Float64Array): Float64Array {
+/** Copies rows `rows` of the flat row-major X (`cols` per row) into `out`, in order, and returns `out`. Lecture: 000, mini-batch. */
+export function gatherRows(X: ArrayLike<number>, cols: number, rows: Int32Array, out: Float64Array): Float64Array {
   const isTyped = X instanceof Float32Array || X instanceof Float64Array;
   rows.forEach((r, k) => {
     if (isTyped) out.set((X as Float32Array | Float64Array).subarray(r * cols, (r + 1) * cols), k * cols);

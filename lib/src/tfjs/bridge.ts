@@ -7,6 +7,7 @@ import { type Dataset, oneHot } from "../data/dataset";
 import { MNIST_PIXELS, MNIST_SIZE } from "../data/mnist";
 import { type ConvOptions, type Volume, shapeOf } from "../scratch/conv";
 import { Dense, MLP } from "../scratch/mlp";
+import { type Cell, GATES } from "../scratch/rnn";
 import { tf } from "./backend";
 
 /** Options for `toTensors`. */
@@ -165,4 +166,54 @@ export function fromTfModel(model: tf.LayersModel): MLP {
     layers.push(new Dense(inputs, units, name, W, bias.dataSync()));
   }
   return new MLP(layers);
+}
+
+/** tfjs's gate blocks for each from-scratch cell: LSTM i, f, c, o (scratch f, i, g, o); GRU z, r, h with z = 1 − u. */
+const TF_GATE_ORDER = { rnn: ["h"], lstm: ["i", "f", "g", "o"], gru: ["u", "r", "g"] } as const;
+
+/**
+ * A from-scratch cell's weights in the layout of `tf.layers.simpleRNN/lstm/gru` (and the lib's fast
+ * `rnnTf.Recurrent`): [kernel [I, G·H], recurrentKernel [H, G·H], bias [G·H]]. Conventions: tfjs orders the
+ * LSTM's gates i, f, c, o; its GRU computes h = z⊙h_{t−1} + (1−z)⊙h̃, so lecture 002's update gate is u = 1 − z
+ * = σ(−·) and its weights are copied negated; the reset gate acts before the recurrent product (tfjs has no
+ * resetAfter). The layers must use recurrentActivation "sigmoid" (tfjs defaults to the hard sigmoid).
+ * The caller disposes the tensors. Notebook 06 (lecture 002, LSTM and GRU against TensorFlow.js).
+ */
+export function cellToTfWeights(cell: Cell): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
+  const { inputs: I, units: H } = cell;
+  const order = TF_GATE_ORDER[cell.kind];
+  const G = order.length;
+  const kernel = new Float32Array(I * G * H);
+  const recurrent = new Float32Array(H * G * H);
+  const bias = new Float32Array(G * H);
+  order.forEach((name, block) => {
+    const g = cell.gates[name]!;
+    const sign = cell.kind === "gru" && name === "u" ? -1 : 1;
+    for (let k = 0; k < H; k++) {
+      bias[block * H + k] = sign * g.b[k]!;
+      for (let j = 0; j < I; j++) kernel[j * G * H + block * H + k] = sign * g.W[k * I + j]!;
+      for (let j = 0; j < H; j++) recurrent[j * G * H + block * H + k] = sign * g.U[k * H + j]!;
+    }
+  });
+  return [tf.tensor2d(kernel, [I, G * H]), tf.tensor2d(recurrent, [H, G * H]), tf.tensor1d(bias)];
+}
+
+/** Gradients laid out as `cellToTfWeights` (kernel, recurrent kernel, bias) mapped back to the cell's gates (per gate dW, dU, db, in `params` order). Notebook 06 (BPTT against TensorFlow.js autodiff). */
+export function tfGradsToCell(cell: Cell, kernel: ArrayLike<number>, recurrent: ArrayLike<number>, bias: ArrayLike<number>): Float64Array[] {
+  const { inputs: I, units: H } = cell;
+  const order: readonly string[] = TF_GATE_ORDER[cell.kind];
+  const G = order.length;
+  return GATES[cell.kind].flatMap((name) => {
+    const block = order.indexOf(name);
+    const sign = cell.kind === "gru" && name === "u" ? -1 : 1;
+    const dW = new Float64Array(H * I);
+    const dU = new Float64Array(H * H);
+    const db = new Float64Array(H);
+    for (let k = 0; k < H; k++) {
+      db[k] = sign * bias[block * H + k]!;
+      for (let j = 0; j < I; j++) dW[k * I + j] = sign * kernel[j * G * H + block * H + k]!;
+      for (let j = 0; j < H; j++) dU[k * H + j] = sign * recurrent[j * G * H + block * H + k]!;
+    }
+    return [dW, dU, db];
+  });
 }

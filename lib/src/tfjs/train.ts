@@ -16,8 +16,8 @@ export interface FitOptions {
   epochs: number;
   /** Mini-batch size (default 32). */
   batchSize?: number;
-  /** Held-out [x, y] evaluated after every epoch (val_loss, val_acc, …). */
-  validationData?: [tf.Tensor, tf.Tensor];
+  /** Held-out [x, y] evaluated after every epoch (val_loss, val_acc, …); x is a list for a model with several inputs. */
+  validationData?: [tf.Tensor | tf.Tensor[], tf.Tensor];
   /** Fraction of the rows, taken from the end as Keras does, held out for validation instead. */
   validationSplit?: number;
   /** Reshuffle the training rows each epoch with the lib's seeded generator (default true). */
@@ -80,30 +80,38 @@ export function concatHistories(...histories: Record<string, number[]>[]): Recor
  * Trains a compiled tf.LayersModel on (x, y) for `epochs` epochs of mini-batches, reshuffled each
  * epoch by the seeded generator, with a live progress bar and learning curves; returns the
  * history; with `earlyStopping` it stops when the validation metric stops improving and restores
- * the best weights. The tensors stay owned by the caller. Notebooks 00, 02, 03 and 05 (lectures 000 and 003, mini-batch SGD, learning curves,
- * early stopping).
+ * the best weights. `x` is a list of tensors for a model with several inputs (e.g. an encoder–decoder).
+ * The tensors stay owned by the caller. Notebooks 00, 02, 03, 05 and 07 (lectures 000 and 003, mini-batch
+ * SGD, learning curves, early stopping).
  */
-export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
+export async function fit(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, options: FitOptions): Promise<FitResult> {
   const { epochs, batchSize = 32, shuffle = true, random = rng(), live = true } = options;
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
-  if (x.shape[0] !== y.shape[0]) throw new Error(`fit: x has ${x.shape[0]} rows but y has ${y.shape[0]}; give one target per example`);
+  const inputs = Array.isArray(x) ? x : [x];
+  if (inputs.length === 0) throw new Error("fit: x is an empty list; give one tensor per model input");
+  for (const xi of inputs) {
+    if (xi.shape[0] !== y.shape[0]) throw new Error(`fit: x has ${xi.shape[0]} rows but y has ${y.shape[0]}; give one target per example`);
+  }
+  const pick = (list: tf.Tensor[]) => (Array.isArray(x) ? list : list[0]!);
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error("fit: give validationData or validationSplit, not both");
   }
   const split = options.validationSplit;
   if (split !== undefined && !(split > 0 && split < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${split}`);
-  const rows = x.shape[0]!;
+  const rows = inputs[0]!.shape[0]!;
   const nTrain = split === undefined ? rows : Math.floor(rows * (1 - split));
   if (nTrain < 1 || (split !== undefined && nTrain === rows)) {
     throw new Error(`fit: validationSplit ${split} of ${rows} rows leaves no training or no validation rows`);
   }
   const owned: tf.Tensor[] = [];
-  const [xTrain, yTrain] = split === undefined ? [x, y] : [x.slice(0, nTrain), y.slice(0, nTrain)];
+  const xTrain = split === undefined ? inputs : inputs.map((xi) => xi.slice(0, nTrain));
+  const yTrain = split === undefined ? y : y.slice(0, nTrain);
   let validationData = options.validationData;
   if (split !== undefined) {
-    validationData = [x.slice(nTrain), y.slice(nTrain)];
-    owned.push(xTrain, yTrain, ...validationData);
+    const xVal = inputs.map((xi) => xi.slice(nTrain));
+    validationData = [pick(xVal), y.slice(nTrain)];
+    owned.push(...xTrain, yTrain, ...xVal, validationData[1]);
   }
   const stopping = options.earlyStopping;
   if (stopping !== undefined && !(Number.isInteger(stopping.patience) && stopping.patience >= 1)) {
@@ -125,10 +133,10 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
       const order = shuffle ? random.permutation(nTrain) : null;
       const [xs, ys] = order === null ? [xTrain, yTrain] : tf.tidy(() => {
         const idx = tf.tensor1d(order, "int32");
-        return [tf.gather(xTrain, idx), tf.gather(yTrain, idx)];
+        return [xTrain.map((xi) => tf.gather(xi, idx)), tf.gather(yTrain, idx)] as [tf.Tensor[], tf.Tensor];
       });
       try {
-        const h = await model.fit(xs, ys, {
+        const h = await model.fit(pick(xs), ys, {
           epochs: 1,
           batchSize,
           shuffle: false,
@@ -156,7 +164,7 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
           }
         }
       } finally {
-        if (order !== null) tf.dispose([xs, ys]);
+        if (order !== null) tf.dispose([...xs, ys]);
       }
     }
     if (best?.weights) model.setWeights(best.weights);

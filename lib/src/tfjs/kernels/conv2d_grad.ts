@@ -73,9 +73,14 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelConfig {
 }
 
 /**
- * The input gradient of a stride-1 convolution, ∂L/∂X = dY ⊛ rot180(W) with input and output channels
- * swapped and "full" padding (fh − 1 − p_t above, …), as one forward convolution. Strided or over-padded
- * convolutions fall back to `stock`, the backend's own kernel (whose setup still runs).
+ * The input gradient ∂L/∂X of a convolution (also the forward pass of a transposed convolution), as one
+ * forward convolution on the backend's fast Conv2D: dY ⊛ rot180(W) with input and output channels swapped and
+ * "full" padding (fh − 1 − p_t above, …). For a stride s > 1, dY is first spread out to s× the size with
+ * s − 1 zeros between its values (the positions the strided forward pass skipped), which costs s² more
+ * multiply–adds than needed but runs in XNNPACK instead of the stock scalar loop (≈ 5× slower on the
+ * autoencoders of notebook 09). Over-padded convolutions (p_t > fh − 1) fall back to `stock`, the backend's
+ * own kernel (whose setup still runs). Lecture: CNN (001), backpropagation through a strided convolution;
+ * notebook 09 (lecture 003, transposed convolutions in autoencoders).
  */
 export function makeConv2DBackpropInput(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
   const fallback = stock.kernelFunc;
@@ -85,21 +90,41 @@ export function makeConv2DBackpropInput(backendName: string, stock: tf.KernelCon
     const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const inputShape = (attrs as unknown as tf.Conv2DBackpropInputAttrs).inputShape;
     const info = convInfo("Conv2DBackpropInput", inputShape, filter.shape, attrs!);
-    const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth, padInfo } = info;
-    const pads = [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom, fw - 1 - padInfo.left, fw - 1 - padInfo.right];
-    if (strideHeight !== 1 || strideWidth !== 1 || pads.some((p) => p < 0)) return fallback(args);
+    const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo, inHeight, inWidth } = info;
+    const [batch, outH, outW, outC] = dy.shape as [number, number, number, number];
+    // The zero-spread dY has length L = out·s along each axis (the trailing s − 1 zeros are harmless).
+    const [lh, lw] = [outH * sh, outW * sw];
+    const top = fh - 1 - padInfo.top;
+    const left = fw - 1 - padInfo.left;
+    const bottom = inHeight + fh - 1 - lh - top;
+    const right = inWidth + fw - 1 - lw - left;
+    if (top < 0 || left < 0) return fallback(args);
     const call = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap) => callKernel(name, backendName, backend, ins, at);
+    const temps: tf.TensorInfo[] = [];
+    const keep = (t: tf.TensorInfo) => (temps.push(t), t);
 
-    const flipped = call("Reverse", { x: filter }, { dims: [0, 1] });
-    const swapped = call("Transpose", { x: flipped }, { perm: [0, 1, 3, 2] }); // [fh, fw, O, C]
-    const dx = call("Conv2D", { x: dy, filter: swapped }, {
+    let src = dy;
+    if (sh > 1 || sw > 1) {
+      // [B, oh, ow, C] → [B·oh, ow, 1, C] → pad → [B·oh, ow, sw, C] → [B, oh, 1, ow·sw·C] → pad → [B, oh, sh, ow·sw·C] → [B, oh·sh, ow·sw, C].
+      const a = keep(call("Reshape", { x: dy }, { shape: [batch * outH, outW, 1, outC] }));
+      const b = keep(call("PadV2", { x: a }, { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
+      const c = keep(call("Reshape", { x: b }, { shape: [batch, outH, 1, outW * sw * outC] }));
+      const d = keep(call("PadV2", { x: c }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0]], constantValue: 0 }));
+      src = keep(call("Reshape", { x: d }, { shape: [batch, lh, lw, outC] }));
+    }
+    if (bottom < 0 || right < 0) {
+      src = keep(call("Slice", { x: src }, { begin: [0, 0, 0, 0], size: [batch, lh + Math.min(bottom, 0), lw + Math.min(right, 0), outC] }));
+    }
+    const flipped = keep(call("Reverse", { x: filter }, { dims: [0, 1] }));
+    const swapped = keep(call("Transpose", { x: flipped }, { perm: [0, 1, 3, 2] })); // [fh, fw, O, C]
+    const dx = call("Conv2D", { x: src, filter: swapped }, {
       strides: [1, 1],
-      pad: [[0, 0], [pads[0]!, pads[1]!], [pads[2]!, pads[3]!], [0, 0]] as Pad4,
+      pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]] as Pad4,
       dataFormat: "NHWC",
       dilations: [1, 1],
       dimRoundingMode: undefined as unknown as string,
     });
-    disposeAll(backend, flipped, swapped);
+    disposeAll(backend, ...temps);
     return dx;
   };
   return { kernelName: "Conv2DBackpropInput", backendName, kernelFunc, setupFunc: stock.setupFunc };

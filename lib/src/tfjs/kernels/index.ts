@@ -3,10 +3,13 @@
  * batch 64; see bench/lenet.ts):
  * - wasm Conv2DBackpropFilter: missing, so CNN training throws; on cpu the stock loop is ≈30× slower than
  *   the same convolution trick, so cpu gets it too;
- * - wasm Conv2DBackpropInput for stride 1: one XNNPACK convolution instead of the stock loop;
+ * - wasm Conv2DBackpropInput (strided convolutions' input gradient, transposed convolutions' forward pass): one
+ *   XNNPACK convolution (on the zero-spread dY when strided) instead of the stock scalar loop;
  * - wasm BatchMatMul with transposed operands (dense layers' gradients): explicit Transpose, then XNNPACK;
  * - MaxPoolGrad on wasm and cpu: a direct loop, ≈10× faster than either stock kernel;
- * - wasm UnsortedSegmentSum: missing, so embedding gradients throw.
+ * - wasm UnsortedSegmentSum: missing, so embedding gradients throw;
+ * - ResizeNearestNeighborGrad (upsampling's gradient): cpu's is wrong for every batch element after the first,
+ *   wasm's with halfPixelCenters; one direct loop for both.
  * Lecture 001 (CNN, backpropagation through convolution and pooling).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -14,6 +17,7 @@ import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d_grad
 import { makeBatchMatMul } from "./matmul";
 import { makeMaxPoolGrad } from "./pool_grad";
 import { makeUnsortedSegmentSum } from "./segment_sum";
+import { makeResizeNearestNeighborGrad } from "./resize_grad";
 
 let registered = false;
 
@@ -37,6 +41,7 @@ export function registerKernels(): void {
   for (const backend of ["wasm", "cpu"]) {
     replace(makeConv2DBackpropFilter(backend));
     replace(makeMaxPoolGrad(backend));
+    replace(makeResizeNearestNeighborGrad(backend));
   }
   replace(makeConv2DBackpropInput("wasm", stock("Conv2DBackpropInput", "wasm")));
   replace(makeBatchMatMul("wasm", stock("BatchMatMul", "wasm")));

@@ -1,0 +1,60 @@
+"""Recurrent training step time in PyTorch, the reference for bench/rnn.ts.
+
+The same model as the TypeScript side: a sequence [batch, steps, features] -> one recurrent layer (LSTM, GRU or
+tanh RNN) -> the last state -> Linear(units, 1); MSE loss, Adam(1e-3), random inputs. Prints one JSON line per
+(kind, threads) with wall and CPU milliseconds per training step.
+Usage: rnn_torch.py seconds batch steps features units kinds(comma-separated) threads(comma-separated).
+Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
+"""
+import json
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+class Model(nn.Module):
+    def __init__(self, kind: str, features: int, units: int):
+        super().__init__()
+        cls = {"lstm": nn.LSTM, "gru": nn.GRU, "simpleRNN": nn.RNN}[kind]
+        self.rnn = cls(features, units, batch_first=True)
+        self.head = nn.Linear(units, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])
+
+
+def measure(kind: str, threads: int, seconds: float, batch: int, steps: int, features: int, units: int) -> dict:
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = Model(kind, features, units)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, steps, features)
+    y = torch.randn(batch, 1)
+
+    def step() -> None:
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    n, start, cpu0 = 0, time.perf_counter(), time.process_time()
+    while n < 3 or time.perf_counter() - start < seconds:
+        step()
+        n += 1
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
+    return {"kind": kind, "impl": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
+            "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
+
+
+if __name__ == "__main__":
+    seconds, batch, steps, features, units = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    kinds = sys.argv[6].split(",")
+    threads = [int(t) for t in sys.argv[7].split(",")]
+    for kind in kinds:
+        for t in threads:
+            print(json.dumps(measure(kind, t, seconds, batch, steps, features, units)), flush=True)

@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { DqnAgent, QNetwork, ReplayBuffer, evaluateGreedy, huberLoss, trainDqn } from "../lib/src/tfjs/dqn";
+import { CartPole } from "../lib/src/scratch/envs";
+import { Random, seed } from "../lib/src/core/random";
+import { initBackend, tf } from "../lib/src/tfjs/backend";
+
+beforeAll(async () => {
+  await initBackend("cpu");
+});
+
+describe("replay buffer", () => {
+  it("keeps the last `capacity` transitions and samples whole transitions", () => {
+    const b = new ReplayBuffer(3, 2);
+    for (let i = 0; i < 5; i++) b.push([i, -i], i % 2, 10 * i, [i + 1, -i - 1], i === 4);
+    expect(b.size).toBe(3);
+    const seen = new Set<number>();
+    const batch = b.sample(200, new Random(1));
+    for (let j = 0; j < 200; j++) {
+      const i = batch.states[2 * j]!;
+      seen.add(i);
+      expect(batch.states[2 * j + 1]).toBe(-i);
+      expect(batch.nextStates[2 * j]).toBe(i + 1);
+      expect(batch.rewards[j]).toBe(10 * i);
+      expect(batch.actions[j]).toBe(i % 2);
+      expect(batch.terminated[j]).toBe(i === 4 ? 1 : 0);
+    }
+    expect([...seen].sort()).toEqual([2, 3, 4]); // 0 and 1 were overwritten
+  });
+});
+
+describe("Q-network and loss", () => {
+  it("the Huber loss equals tf.losses.huberLoss, and its gradient is the error clipped to ±δ", () => {
+    const y = tf.tensor1d([0, 1, 2, -3, 0.5]);
+    const q = tf.tensor1d([0.3, -1, 2.2, 1, 0.5]);
+    expect(huberLoss(y, q, 1).dataSync()[0]).toBeCloseTo(tf.losses.huberLoss(y, q, undefined, 1).dataSync()[0]!, 6);
+    expect(huberLoss(y, q, 0.5).dataSync()[0]).toBeCloseTo(tf.losses.huberLoss(y, q, undefined, 0.5).dataSync()[0]!, 6);
+    const g = tf.grad((p: tf.Tensor) => huberLoss(y, p, 1))(q).dataSync();
+    expect(Array.from(g).map((v) => v * 5)).toEqual([0.3, -1, 0.2, 1, 0].map((v) => expect.closeTo(v, 6)));
+  });
+
+  it("the forward pass is relu(relu(x W₁ + b₁) W₂ + b₂) W₃ + b₃, checked in plain JavaScript", () => {
+    seed(1);
+    const net = new QNetwork(3, 2, [4, 5]);
+    expect(net.size).toBe(3 * 4 + 4 + 4 * 5 + 5 + 5 * 2 + 2);
+    const p = net.init().map((t, i) => (i % 2 === 1 ? tf.randomNormal(t.shape, 0, 1, "float32", i) : t));
+    const x = [[0.5, -1, 2], [0, 0.3, -0.7]];
+    const ours = net.apply(tf.tensor2d(x), p).arraySync();
+    const [W1, b1, W2, b2, W3, b3] = p.map((t) => t.arraySync()) as [number[][], number[], number[][], number[], number[][], number[]];
+    const dense = (h: number[], W: number[][], b: number[], relu: boolean) => b.map((bj, j) => { const v = h.reduce((s, hi, i) => s + hi * W[i]![j]!, bj); return relu ? Math.max(0, v) : v; });
+    x.forEach((row, r) => {
+      const expected = dense(dense(dense(row, W1, b1, true), W2, b2, true), W3, b3, false);
+      expected.forEach((v, k) => expect(ours[r]![k]).toBeCloseTo(v, 5));
+    });
+  });
+});
+
+describe("DQN agent", () => {
+  it("with γ = 0, training drives Q(s, a) to the reward of (s, a); the target network moves only when synchronised", () => {
+    seed(2);
+    const agent = new DqnAgent({ observationSize: 2, nActions: 2, hidden: [16], gamma: 0, learningRate: 1e-2, batchSize: 32, targetUpdate: 1_000_000 });
+    const r = new Random(3);
+    for (let i = 0; i < 500; i++) {
+      const s = [r.uniform(-1, 1), r.uniform(-1, 1)];
+      const a = r.int(2);
+      agent.buffer.push(s, a, a === 0 ? s[0]! : 2 * s[1]!, s, false);
+    }
+    const before = agent.targetParams.map((t) => Array.from(t.dataSync()));
+    const first = agent.trainStep();
+    let last = first;
+    for (let i = 0; i < 400; i++) last = agent.trainStep();
+    expect(last).toBeLessThan(first / 10);
+    const q = agent.qValues([0.5, -0.4], 1);
+    expect(q[0]).toBeCloseTo(0.5, 1);
+    expect(q[1]).toBeCloseTo(-0.8, 1);
+    expect(agent.targetParams.map((t) => Array.from(t.dataSync()))).toEqual(before);
+    agent.syncTarget();
+    agent.targetParams.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(agent.params[i]!.dataSync())));
+    agent.dispose();
+  });
+
+  it("ε-greedy: ε = 1 acts uniformly at random, ε = 0 greedily; one forward pass for a batch", () => {
+    seed(3);
+    const agent = new DqnAgent({ observationSize: 4, nActions: 2 });
+    const obs = new Float32Array(4 * 400).map((_, i) => Math.sin(i));
+    const greedy = agent.greedy(obs, 400);
+    expect(Array.from(agent.act(obs, 400, 0))).toEqual(Array.from(greedy));
+    const random = agent.act(obs, 400, 1);
+    const agree = random.filter((a, i) => a === greedy[i]).length / 400;
+    expect(agree).toBeGreaterThan(0.4);
+    expect(agree).toBeLessThan(0.6);
+    agent.dispose();
+  });
+
+  it("training keeps the number of live tensors flat and is deterministic given the seed", () => {
+    const run = () => {
+      seed(4);
+      const counts: number[] = [];
+      const { agent, progress } = trainDqn(() => new CartPole(), {
+        steps: 1200, learningStarts: 400, hidden: [16, 16], batchSize: 16, updatesPerStep: 0.25, targetUpdate: 50, evalEvery: 200, evalEpisodes: 2, seed: 4, double: true,
+        onProgress: (p) => { if (p.updates > 0) counts.push(p.tensors); }, // Adam creates its moments at the first update
+      });
+      return { agent, progress, counts };
+    };
+    const start = tf.memory().numTensors;
+    const a = run();
+    const fixed = tf.memory().numTensors - start; // parameters, target copy, Adam's moments and step counters
+    expect(a.counts.length).toBeGreaterThan(10);
+    expect(new Set(a.counts).size).toBe(1);
+    expect(a.counts[a.counts.length - 1]).toBe(start + fixed);
+    expect(a.progress.updates).toBe((1200 - 400) * 0.25 + 1); // 4 environments: updates start on the step that reaches 400
+    expect(a.progress.evaluations.length).toBe(6);
+    const b = run();
+    expect(Array.from(b.agent.params[0]!.dataSync())).toEqual(Array.from(a.agent.params[0]!.dataSync()));
+    expect(b.progress.episodeReturns).toEqual(a.progress.episodeReturns);
+    a.agent.dispose();
+    b.agent.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  }, 300_000);
+});
