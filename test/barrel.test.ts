@@ -18,7 +18,7 @@ describe("the reti barrel", () => {
       expect(Object.keys(reti), generic).not.toContain(generic);
     }
     expect(Object.keys(backprop).sort()).toEqual(
-      ["activationBackward", "denseBackward", "denseForward", "evaluate", "flattenGrads", "forward", "lossAndGradients", "lossOf", "parameters", "trainMLP"],
+      ["activationBackward", "denseBackward", "denseForward", "evaluate", "flattenGrads", "forward", "gatherRows", "lossAndGradients", "lossOf", "outputError", "parameters", "trainMLP"],
     );
   });
 
