@@ -25,7 +25,8 @@ export interface WorkspaceOptions {
 
 /**
  * The students' starting notebooks in `dir`: each notebook's student release where it has exercises,
- * else the notebook itself. Runs `npm run release` when the release is missing. Never copies a
+ * else the notebook itself. Releases (`npm run release`) the course notebooks whose release is missing
+ * or older than the notebook. Never copies a
  * notebook with solutions. Returns the names of the notebooks written (all of them when
  * `overwrite`, else only those `dir` did not have yet).
  */
@@ -33,12 +34,22 @@ export async function prepareWorkspace(dir: string, options: WorkspaceOptions = 
   const notebooks = options.notebooks ?? path.join(ROOT, "notebooks");
   const release = options.release ?? path.join(ROOT, "build", "release", "student");
   const overwrite = options.overwrite ?? true;
-  if (!existsSync(release)) {
-    const r = spawnSync("npx", ["tsx", path.join(ROOT, "scripts", "release.ts")], { cwd: ROOT, stdio: "inherit" });
-    if (r.status !== 0) throw new Error("`npm run release` failed: fix the defects it prints, then try again");
+  const names = (await fs.readdir(notebooks)).filter((f) => f.endsWith(".ipynb")).sort();
+  if (options.release === undefined) {
+    // The course's own release: (re)make it for every notebook with exercises whose release is missing or older.
+    const stale: string[] = [];
+    for (const name of names) {
+      const source = path.join(notebooks, name);
+      const released = path.join(release, name);
+      if (!(await fs.readFile(source, "utf8")).includes("BEGIN SOLUTION")) continue;
+      if (!existsSync(released) || (await fs.stat(released)).mtimeMs < (await fs.stat(source)).mtimeMs) stale.push(source);
+    }
+    if (stale.length > 0) {
+      const r = spawnSync("npx", ["tsx", path.join(ROOT, "scripts", "release.ts"), ...stale], { cwd: ROOT, stdio: "inherit" });
+      if (r.status !== 0) throw new Error("`npm run release` failed: fix the defects it prints, then try again");
+    }
   }
   await fs.mkdir(dir, { recursive: true });
-  const names = (await fs.readdir(notebooks)).filter((f) => f.endsWith(".ipynb")).sort();
   const written: string[] = [];
   for (const name of names) {
     const target = path.join(dir, name);
