@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { releaseNotebook, validateNotebook } from "../scripts/release";
 import { buildLibIfStale, root } from "./support/course";
 
-const COURSE = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "04_regularization", "05_cnn", "06_rnn", "07_language", "08_q_learning", "09_autoencoders"];
+/** Every course notebook with exercises. */
+const ALL = ["01_perceptron_hebb", "02_mlp", "03_backprop_optimizers", "04_regularization", "05_cnn", "06_rnn", "07_language", "08_q_learning", "09_autoencoders"];
+/**
+ * The suite validates the notebooks proven under the sandboxed grader so far (three sandboxed kernel runs each,
+ * minutes per notebook on two cores); RETI_VALIDATE_ALL=1 validates every one (what `npm run release -- --validate` does).
+ */
+const COURSE = process.env.RETI_VALIDATE_ALL ? ALL : ["01_perceptron_hebb", "02_mlp"];
 
 beforeAll(buildLibIfStale, 300_000);
 
