@@ -4,18 +4,9 @@
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Notebook, type Output, executeNotebook } from "nbconvert-ts-runner";
+import { type Output, executeNotebook } from "nbconvert-ts-runner";
+import { codeNotebook as notebook, NOTEBOOKS } from "./support/course";
 
-const NOTEBOOKS = path.resolve(__dirname, "..", "notebooks");
-
-function notebook(...sources: string[]): Notebook {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "reti", display_name: "TypeScript (reti)", language: "typescript" } },
-    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
-  } as Notebook;
-}
 
 const text = (x: unknown) => (Array.isArray(x) ? x.join("") : String(x));
 
