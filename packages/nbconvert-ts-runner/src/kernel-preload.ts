@@ -88,7 +88,7 @@ zmq.Publisher = class UnboundedPublisher extends BasePublisher {
   }
 };
 
-/** `unhandledRejection` listeners added from now on: a throw inside one is logged, not fatal. */
+/** `unhandledRejection` and `uncaughtException` listeners added from now on: a throw inside one is logged, not fatal. */
 const wrapped = new WeakMap<Listener, Listener>();
 function contained(listener: Listener): Listener {
   let safe = wrapped.get(listener);
@@ -107,13 +107,13 @@ function contained(listener: Listener): Listener {
 for (const method of ["on", "addListener", "prependListener", "once", "prependOnceListener"] as const) {
   const original = process[method] as (this: NodeJS.Process, event: string | symbol, listener: Listener) => NodeJS.Process;
   (process as unknown as Record<string, unknown>)[method] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
-    return original.call(this, event, event === "unhandledRejection" && typeof listener === "function" ? contained(listener) : listener);
+    return original.call(this, event, (event === "unhandledRejection" || event === "uncaughtException") && typeof listener === "function" ? contained(listener) : listener);
   };
 }
 for (const method of ["off", "removeListener"] as const) {
   const original = process[method] as (this: NodeJS.Process, event: string | symbol, listener: Listener) => NodeJS.Process;
   (process as unknown as Record<string, unknown>)[method] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
-    return original.call(this, event, (event === "unhandledRejection" && wrapped.get(listener)) || listener);
+    return original.call(this, event, ((event === "unhandledRejection" || event === "uncaughtException") && wrapped.get(listener)) || listener);
   };
 }
 
