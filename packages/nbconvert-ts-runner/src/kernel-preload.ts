@@ -28,8 +28,8 @@
  *    (JupyterLab waits for it to finish a cell), so `idle` is not held back until the queue is empty.
  * 7. Declarations loaded ahead: the modules named in `NBCONVERT_TS_RUNNER_TYPES` (comma-separated), or
  *    else in the `"nbconvert-ts-runner": { "types": [...] }` field of the package.json nearest to the
- *    kernel's folder, are imported by a virtual module of tslab's program right after the kernel
- *    starts (on the next turn of the event loop, once the kernel answers). tslab's TypeScript then
+ *    kernel's folder, are imported by a virtual module of tslab's program once the kernel has answered
+ *    its first kernel_info request (so the start is not slower) and sent that reply. tslab's TypeScript then
  *    parses and binds their declarations (a library built on TensorFlow.js: ~700 .d.ts files, 1–1.5 s)
  *    while the kernel waits for its first cell, not in the cell that imports them; that cell is
  *    type-checked as before, against the same declarations. The modules loaded so are listed in
@@ -225,12 +225,26 @@ function tslabConverter(): { createConverter?: (options?: { isJS?: boolean; isBr
 const types = typesToLoad();
 const converterModule = types.length > 0 ? tslabConverter() : null;
 const createConverter = converterModule?.createConverter;
-if (converterModule && typeof createConverter === "function") {
+const kernelInfo = (serverProto as { handleKernelInfo?: (...args: unknown[]) => unknown } | undefined)?.handleKernelInfo;
+if (converterModule && typeof createConverter === "function" && serverProto && typeof kernelInfo === "function") {
+  let load: (() => void) | null = null;
+  (serverProto as unknown as { handleKernelInfo: (...args: unknown[]) => unknown }).handleKernelInfo = function (this: unknown, ...args: unknown[]) {
+    const result = kernelInfo.apply(this, args);
+    const once = load;
+    load = null;
+    if (once) {
+      // After the reply has been written (at most 2 s), so the client sees the kernel ready first.
+      const until = Date.now() + 2000;
+      const go = (): void => void (pendingSends > 0 && Date.now() < until ? setImmediate(go) : once());
+      setImmediate(go);
+    }
+    return result;
+  };
   const imports = types.map((t) => `import ${JSON.stringify(t)};`).join("\n");
   converterModule.createConverter = function (options?: { isJS?: boolean; isBrowser?: boolean }): Converter {
     const converter = createConverter(options);
     if (!options?.isJS && !options?.isBrowser) {
-      setImmediate(() => {
+      load = () => {
         try {
           // Its diagnostics (a module not found) are nobody's concern: a cell that imports one reports them.
           converter.addModule("__nbconvert_ts_runner_types__", imports);
@@ -238,7 +252,7 @@ if (converterModule && typeof createConverter === "function") {
         } catch (err) {
           log(`loading the declarations of ${types.join(", ")} ahead failed`, err);
         }
-      });
+      };
     }
     return converter;
   };

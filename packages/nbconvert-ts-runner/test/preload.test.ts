@@ -35,7 +35,7 @@ describe("kernel preload with queued cells", () => {
 });
 
 describe("kernel preload: declarations loaded ahead", () => {
-  it("loads the package.json's nbconvert-ts-runner.types at start, and a cell's type error is still reported", async () => {
+  it("loads the package.json's nbconvert-ts-runner.types once the kernel answers, and a cell's type error is still reported", async () => {
     const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures", "types") });
     try {
       const run = async (code: string) => {
@@ -43,13 +43,13 @@ describe("kernel preload: declarations loaded ahead", () => {
         const reply = await kernel.execute(code, { onIopub: (msg) => messages.push(msg) });
         return { status: reply.status, text: JSON.stringify(messages.map((m) => m.content)) };
       };
-      const loaded = await run(`(globalThis as any)[Symbol.for("nbconvert-ts-runner.typesLoaded")]`);
-      expect(loaded).toMatchObject({ status: "ok", text: expect.stringContaining("./typed") });
       const wrong = await run(`import { double } from "./typed";\nconst s: string = double(2);`);
       expect(wrong.status).toBe("error");
       expect(wrong.text).toMatch(/Type 'number' is not assignable to type 'string'/);
       const right = await run(`import { double } from "./typed";\ndouble(21)`);
       expect(right).toMatchObject({ status: "ok", text: expect.stringContaining("42") });
+      const loaded = await run(`(globalThis as any)[Symbol.for("nbconvert-ts-runner.typesLoaded")]`);
+      expect(loaded).toMatchObject({ status: "ok", text: expect.stringContaining("./typed") });
     } finally {
       await kernel.shutdown();
     }
