@@ -98,3 +98,22 @@ describe("the Node.js banner", () => {
     }
   });
 });
+
+describe("the wasm backend's rethrowing process listeners", () => {
+  it("are removed: with a logging listener (as tslab's), an unhandled rejection and an uncaught exception no longer end the process", () => {
+    const out = runFresh([
+      `import { initBackend } from "./lib/src/tfjs/backend";`,
+      `process.on("unhandledRejection", (r) => console.log("logged", String(r)));`,
+      `process.on("uncaughtException", (e) => console.log("logged", String(e)));`,
+      `(async () => {`,
+      `  await initBackend("wasm");`,
+      `  void Promise.reject(new Error("unawaited"));`,
+      `  setTimeout(() => { throw new Error("uncaught"); }, 50);`,
+      `  setTimeout(() => console.log("alive"), 300);`,
+      `})();`,
+    ].join("\n"));
+    expect(out).toContain("logged Error: unawaited");
+    expect(out).toContain("logged Error: uncaught");
+    expect(out).toContain("alive");
+  });
+});

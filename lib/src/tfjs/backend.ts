@@ -64,6 +64,28 @@ async function loadTfjsNode(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Emscripten's Node.js handlers, installed by the wasm backend's module when it starts:
+ * `process.on("unhandledRejection", function (reason) { throw reason; })` and an `uncaughtException`
+ * listener that rethrows. In a tslab kernel, whose own listeners log both, they turn any unhandled
+ * rejection (tslab's unawaited ZeroMQ sends, a cell's forgotten promise) into the kernel's death.
+ */
+const RETHROWS = /^function\s*\((\w+)\)\s*\{\s*(?:if\s*\(\s*!\s*\(\s*\1\s+instanceof\s+ExitStatus\s*\)\s*\)\s*\{?\s*)?throw\s+\1\s*;?\s*\}?\s*\}$/;
+
+/**
+ * Removes the wasm module's rethrowing listeners (with no other listener, Node.js's default does the
+ * same as they did: it ends the process), so a kernel survives an unhandled rejection whatever its
+ * kernelspec. Notebooks 00–09 (every notebook that trains on the wasm backend).
+ */
+function dropRethrowingListeners(): void {
+  const emitter: NodeJS.EventEmitter = process;
+  for (const event of ["unhandledRejection", "uncaughtException"]) {
+    for (const listener of emitter.listeners(event)) {
+      if (RETHROWS.test(Function.prototype.toString.call(listener))) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
 /** Makes `name` the active backend, or returns why it cannot be. */
 async function trySet(name: BackendName): Promise<string | undefined> {
   if (name === "tensorflow") {
@@ -76,6 +98,8 @@ async function trySet(name: BackendName): Promise<string | undefined> {
     await tf.ready();
   } catch (error) {
     return `backend "${name}" failed to initialise: ${(error as Error).message}`;
+  } finally {
+    if (name === "wasm") dropRethrowingListeners();
   }
   return ok ? undefined : `backend "${name}" failed to initialise`;
 }

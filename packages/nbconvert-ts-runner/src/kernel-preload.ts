@@ -26,6 +26,14 @@
  *    starts computing; an `idle` for another request (completion, inspection) answered while a cell
  *    computes is followed by `busy` again for that cell. Every request still gets its `idle`
  *    (JupyterLab waits for it to finish a cell), so `idle` is not held back until the queue is empty.
+ * 7. Declarations loaded ahead: the modules named in `NBCONVERT_TS_RUNNER_TYPES` (comma-separated), or
+ *    else in the `"nbconvert-ts-runner": { "types": [...] }` field of the package.json nearest to the
+ *    kernel's folder, are imported by a virtual module of tslab's program once the kernel has answered
+ *    its first kernel_info request (so the start is not slower) and sent that reply. tslab's TypeScript then
+ *    parses and binds their declarations (a library built on TensorFlow.js: ~700 .d.ts files, 1–1.5 s)
+ *    while the kernel waits for its first cell, not in the cell that imports them; that cell is
+ *    type-checked as before, against the same declarations. The modules loaded so are listed in
+ *    `globalThis[Symbol.for("nbconvert-ts-runner.typesLoaded")]`.
  *
  * Plain Node: this file may not import anything but node built-ins (it runs before tslab).
  */
@@ -80,7 +88,7 @@ zmq.Publisher = class UnboundedPublisher extends BasePublisher {
   }
 };
 
-/** `unhandledRejection` listeners added from now on: a throw inside one is logged, not fatal. */
+/** `unhandledRejection` and `uncaughtException` listeners added from now on: a throw inside one is logged, not fatal. */
 const wrapped = new WeakMap<Listener, Listener>();
 function contained(listener: Listener): Listener {
   let safe = wrapped.get(listener);
@@ -99,13 +107,13 @@ function contained(listener: Listener): Listener {
 for (const method of ["on", "addListener", "prependListener", "once", "prependOnceListener"] as const) {
   const original = process[method] as (this: NodeJS.Process, event: string | symbol, listener: Listener) => NodeJS.Process;
   (process as unknown as Record<string, unknown>)[method] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
-    return original.call(this, event, event === "unhandledRejection" && typeof listener === "function" ? contained(listener) : listener);
+    return original.call(this, event, (event === "unhandledRejection" || event === "uncaughtException") && typeof listener === "function" ? contained(listener) : listener);
   };
 }
 for (const method of ["off", "removeListener"] as const) {
   const original = process[method] as (this: NodeJS.Process, event: string | symbol, listener: Listener) => NodeJS.Process;
   (process as unknown as Record<string, unknown>)[method] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
-    return original.call(this, event, (event === "unhandledRejection" && wrapped.get(listener)) || listener);
+    return original.call(this, event, ((event === "unhandledRejection" || event === "uncaughtException") && wrapped.get(listener)) || listener);
   };
 }
 
@@ -185,5 +193,67 @@ if (serverProto && handlerProto && typeof serverProto.publishStatus === "functio
     do await tick();
     while (pendingSends > 0 && Date.now() < until);
     return handleExecuteImpl.apply(this, args);
+  };
+}
+
+// 7. Declarations loaded ahead, into tslab's (Node.js) converter.
+function typesToLoad(): string[] {
+  const named = process.env.NBCONVERT_TS_RUNNER_TYPES;
+  if (named !== undefined) return named.split(",").map((s) => s.trim()).filter(Boolean);
+  const fs = require("node:fs") as typeof import("node:fs");
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+      const types = (pkg["nbconvert-ts-runner"] as { types?: unknown } | undefined)?.types;
+      return Array.isArray(types) ? types.filter((t): t is string => typeof t === "string") : [];
+    } catch {
+      // no (readable) package.json here
+    }
+    if (path.dirname(dir) === dir) return [];
+  }
+}
+interface Converter {
+  addModule(name: string, content: string): unknown;
+}
+function tslabConverter(): { createConverter?: (options?: { isJS?: boolean; isBrowser?: boolean }) => Converter } | null {
+  try {
+    return require(require.resolve(path.join(path.dirname(tslabScript), "..", "dist", "converter.js")));
+  } catch {
+    return null;
+  }
+}
+const types = typesToLoad();
+const converterModule = types.length > 0 ? tslabConverter() : null;
+const createConverter = converterModule?.createConverter;
+const kernelInfo = (serverProto as { handleKernelInfo?: (...args: unknown[]) => unknown } | undefined)?.handleKernelInfo;
+if (converterModule && typeof createConverter === "function" && serverProto && typeof kernelInfo === "function") {
+  let load: (() => void) | null = null;
+  (serverProto as unknown as { handleKernelInfo: (...args: unknown[]) => unknown }).handleKernelInfo = function (this: unknown, ...args: unknown[]) {
+    const result = kernelInfo.apply(this, args);
+    const once = load;
+    load = null;
+    if (once) {
+      // After the reply has been written (at most 2 s), so the client sees the kernel ready first.
+      const until = Date.now() + 2000;
+      const go = (): void => void (pendingSends > 0 && Date.now() < until ? setImmediate(go) : once());
+      setImmediate(go);
+    }
+    return result;
+  };
+  const imports = types.map((t) => `import ${JSON.stringify(t)};`).join("\n");
+  converterModule.createConverter = function (options?: { isJS?: boolean; isBrowser?: boolean }): Converter {
+    const converter = createConverter(options);
+    if (!options?.isJS && !options?.isBrowser) {
+      load = () => {
+        try {
+          // Its diagnostics (a module not found) are nobody's concern: a cell that imports one reports them.
+          converter.addModule("__nbconvert_ts_runner_types__", imports);
+          (globalThis as Record<symbol, unknown>)[Symbol.for("nbconvert-ts-runner.typesLoaded")] = types;
+        } catch (err) {
+          log(`loading the declarations of ${types.join(", ")} ahead failed`, err);
+        }
+      };
+    }
+    return converter;
   };
 }

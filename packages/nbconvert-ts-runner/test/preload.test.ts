@@ -3,6 +3,7 @@
  * execute_request at once): a finished cell's output arrives before the next cell ends, and the
  * kernel says busy while a queued cell computes.
  */
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Kernel, type JupyterMessage } from "../src";
 
@@ -27,6 +28,28 @@ describe("kernel preload with queued cells", () => {
       expect(secondEnded - one!.at).toBeGreaterThan(1000);
       // The kernel's own clock: cell 2 was announced busy only after cell 1 went idle.
       expect(Date.parse(r2.busyAt)).toBeGreaterThanOrEqual(Date.parse(r1.idleAt));
+    } finally {
+      await kernel.shutdown();
+    }
+  }, 120_000);
+});
+
+describe("kernel preload: declarations loaded ahead", () => {
+  it("loads the package.json's nbconvert-ts-runner.types once the kernel answers, and a cell's type error is still reported", async () => {
+    const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures", "types") });
+    try {
+      const run = async (code: string) => {
+        const messages: JupyterMessage[] = [];
+        const reply = await kernel.execute(code, { onIopub: (msg) => messages.push(msg) });
+        return { status: reply.status, text: JSON.stringify(messages.map((m) => m.content)) };
+      };
+      const wrong = await run(`import { double } from "./typed";\nconst s: string = double(2);`);
+      expect(wrong.status).toBe("error");
+      expect(wrong.text).toMatch(/Type 'number' is not assignable to type 'string'/);
+      const right = await run(`import { double } from "./typed";\ndouble(21)`);
+      expect(right).toMatchObject({ status: "ok", text: expect.stringContaining("42") });
+      const loaded = await run(`(globalThis as any)[Symbol.for("nbconvert-ts-runner.typesLoaded")]`);
+      expect(loaded).toMatchObject({ status: "ok", text: expect.stringContaining("./typed") });
     } finally {
       await kernel.shutdown();
     }
