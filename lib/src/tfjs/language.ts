@@ -1,12 +1,14 @@
 /**
- * Language models in TensorFlow.js with the stock recurrent layers: the lecture's character-level language model
- * (20 characters → the 21st) and text generation by feeding predictions back, and an encoder–decoder
+ * Language models in TensorFlow.js: the lecture's character-level language model (20 characters → the 21st, on
+ * the lib's fused recurrent layer) and text generation by feeding predictions back, and an encoder–decoder
  * (codificatore/decodificatore) with dot-product attention (attenzione) for translation, trained with teacher
- * forcing and decoded greedily. Plain arrays in and out; seeded initialisers.
+ * forcing and decoded greedily (stock tfjs recurrent layers: the decoder starts from the encoder's state, which the
+ * fused layer does not take). Plain arrays in and out; seeded initialisers.
  * Lecture: character-level language model, neural machine translation (004); encoder–decoder (003).
  */
 import { nextSeed } from "../core/random";
 import { tf } from "./backend";
+import { Recurrent } from "./recurrent";
 
 /** The recurrent cell of a model. Notebook 07 (lecture 004, LSTM and GRU). */
 export type CellKind = "lstm" | "gru";
@@ -47,7 +49,9 @@ export interface CharModelOptions {
 
 /**
  * The lecture's character-level language model: ids of `window` characters → an embedding → one LSTM/GRU →
- * softmax over the m characters, P(x_{t+1} | x_{t−19} … x_t). Uncompiled. Notebook 07 (lecture 004, language models).
+ * softmax over the m characters, P(x_{t+1} | x_{t−19} … x_t). The recurrent layer is the lib's fused `Recurrent`
+ * (notebook 06: one operation per sequence, orthogonal recurrent weights, the memory gate's bias at 1).
+ * Uncompiled. Notebook 07 (lecture 004, language models).
  */
 export function charLanguageModel(options: CharModelOptions): tf.Sequential {
   const { vocabSize, window = 20, embedding: e = 24, units = 128, cell = "lstm" } = options;
@@ -55,7 +59,7 @@ export function charLanguageModel(options: CharModelOptions): tf.Sequential {
     name: `char_${cell}`,
     layers: [
       embedding(vocabSize, e, "char_embedding", window),
-      recurrent(cell, { units, name: cell }),
+      new Recurrent({ kind: cell, units, name: cell }),
       tf.layers.dense({ units: vocabSize, activation: "softmax", name: "next_char", kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }) }),
     ],
   });
@@ -71,7 +75,8 @@ export function charNll(model: tf.LayersModel, x: Int32Array, y: Int32Array, win
   let sum = 0;
   for (let s = 0; s < n; s += batchSize) {
     const b = Math.min(batchSize, n - s);
-    const p = tf.tidy(() => (model.predict(tf.tensor2d(x.subarray(s * window, (s + b) * window), [b, window], "int32")) as tf.Tensor).dataSync());
+    // One forward pass per batch (predict's default would split it into batches of 32).
+    const p = tf.tidy(() => (model.predict(tf.tensor2d(x.subarray(s * window, (s + b) * window), [b, window], "int32"), { batchSize: b }) as tf.Tensor).dataSync());
     const m = p.length / b;
     for (let i = 0; i < b; i++) sum -= Math.log(Math.max(p[i * m + y[s + i]!]!, 1e-12));
   }
@@ -250,7 +255,8 @@ export function greedyDecode(model: tf.LayersModel, source: Int32Array, n: numbe
   const src = tf.tensor2d(source, [n, sourceLength], "int32");
   try {
     for (let t = 0; t < targetLength; t++) {
-      const p = tf.tidy(() => (model.predict([src, tf.tensor2d(decoderInput, [n, targetLength], "int32")]) as tf.Tensor).slice([0, t, 0], [n, 1, -1]).argMax(-1).dataSync());
+      // All rows in one forward pass (predict's default would split them into batches of 32).
+      const p = tf.tidy(() => (model.predict([src, tf.tensor2d(decoderInput, [n, targetLength], "int32")], { batchSize: n }) as tf.Tensor).slice([0, t, 0], [n, 1, -1]).argMax(-1).dataSync());
       for (let i = 0; i < n; i++) {
         out[i * targetLength + t] = p[i]!;
         if (t + 1 < targetLength) decoderInput[i * targetLength + t + 1] = p[i]!;
