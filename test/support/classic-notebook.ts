@@ -2,8 +2,8 @@
  * Driving the classic Jupyter Notebook (6.x) in headless Chromium as a student would: open a notebook,
  * Run All, wait for the last cell, and read what every cell shows. Used by the browser tests.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_FLAGS, chromiumPath } from "../../scripts/lib/render";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/lib/render";
 
 /** What one code cell shows after Run All. */
 export interface CellView {
@@ -15,9 +15,9 @@ export interface CellView {
   errors: string[];
 }
 
-/** Launches headless Chromium with the flags that work here; throws ChromiumMissingError without one. */
+/** Launches headless Chromium (system, else the npm fallback) with the flags that work here; throws ChromiumMissingError without one. */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
+  return launchChromium();
 }
 
 /** Opens `url` (a /notebooks/… page) and waits until its kernel is connected and idle. */
