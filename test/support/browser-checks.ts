@@ -174,7 +174,13 @@ export function liveProblems(cells: CellProbe[], timeline: CellTimeline[]): stri
   const live = cells.flatMap((c, i) => (c.progress.length > 0 ? [i] : []));
   if (live.length === 0) return [];
   const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2);
-  return updated.length > 0 ? [] : [`live displays in code cells ${live.join(", ")} never changed while their cell ran`];
+  if (updated.length > 0) return [];
+  const seen = live.map((i) => {
+    const t = timeline[i];
+    const ran = t?.doneAt != null && timeline[i - 1]?.doneAt != null ? ` in ≈ ${((t.doneAt - timeline[i - 1]!.doneAt!) / 1000).toFixed(1)} s` : "";
+    return `cell ${i}: ${t?.progressWhileBusy.length ?? 0} distinct lines while busy${ran} (${JSON.stringify(t?.progressWhileBusy ?? []).slice(0, 300)})`;
+  });
+  return [`live displays never changed while their cell ran: ${seen.join("; ")}`];
 }
 
 /** The run's figures drawn again after a reload in a fresh profile: same number of plots, no placeholder. */
