@@ -16,7 +16,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { tslabKernelSpec } from "nbconvert-ts-runner";
 import { HELP, parseCommand, ROOT, runCommand } from "./lib/command";
-import { prepareWorkspace, STUDENT_WORKSPACE } from "./lib/workspace";
+import { prepareWorkspace, STUDENT_WORKSPACE, UPDATED_SUFFIX } from "./lib/workspace";
 
 export { jupyterDataDir, kernelSpec, registerKernel } from "./lib/kernelspec";
 import { registerKernel } from "./lib/kernelspec";
@@ -71,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.student) {
     notebooks = STUDENT_WORKSPACE;
     const added = await prepareWorkspace(notebooks, { overwrite: false });
-    console.log(`Student workspace ${notebooks}: ${added.length ? `added ${added.join(", ")}` : "nothing new"} (your notebooks there are kept).`);
+    const updates = added.filter((n) => n.endsWith(UPDATED_SUFFIX));
+    const fresh = added.filter((n) => !n.endsWith(UPDATED_SUFFIX));
+    console.log(`Student workspace ${notebooks}: ${fresh.length ? `added ${fresh.join(", ")}` : "nothing new"} (your notebooks there are kept).`);
+    if (updates.length) console.log(`Course updates of notebooks you worked on, beside them: ${updates.join(", ")} (copy what you need over).`);
   }
   console.log(`Starting ${fe.label} in ${notebooks} (Ctrl-C to stop)…`);
   // Jupyter refuses to run as root (containers often do) unless told to.

@@ -61,6 +61,14 @@ describe("npm run lab -- --student: the student workspace", () => {
       writeFileSync(join(notebooks, "03_c.ipynb"), "a new notebook");
       expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["03_c.ipynb"]);
       expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("the student's answers");
+      // A course update: an untouched notebook is replaced, a worked one keeps the student's work and gets the update beside it.
+      writeFileSync(join(release, "01_a.ipynb"), "student: stub, fixed");
+      writeFileSync(join(notebooks, "02_b.ipynb"), "no exercises, more text");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["01_a.updated.ipynb", "02_b.ipynb"]);
+      expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("the student's answers");
+      expect(readFileSync(join(dir, "01_a.updated.ipynb"), "utf8")).toBe("student: stub, fixed");
+      expect(readFileSync(join(dir, "02_b.ipynb"), "utf8")).toBe("no exercises, more text");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual([]);
       // A notebook with exercises but no student release is never copied.
       writeFileSync(join(notebooks, "04_d.ipynb"), "// BEGIN SOLUTION");
       await expect(prepareWorkspace(dir, { notebooks, release, overwrite: false })).rejects.toThrow(/no student release/);

@@ -55,8 +55,8 @@ export interface NotebookFrontEnd {
   runAll(page: Page): Promise<void>;
   /** Saves the notebook and waits until the server has it. */
   save(page: Page): Promise<void>;
-  /** The element holding all cells, for the screenshot. */
-  screenshotTarget: string;
+  /** A PNG of the whole notebook (every cell, not only the visible part). */
+  screenshot(page: Page, file: string): Promise<void>;
 }
 
 /** Every code cell's probe now. */
@@ -230,7 +230,7 @@ export async function runInBrowser(
     // Let late updates land (a figure's draw is asynchronous), then read the final state.
     cells = await waitForPlots(page, 20_000);
     timeline = await stopRecorder(page);
-    if (options.screenshot) await page.locator(ui.screenshotTarget).screenshot({ path: options.screenshot });
+    if (options.screenshot) await ui.screenshot(page, options.screenshot);
     await ui.save(page);
   } finally {
     await context.close();

@@ -147,7 +147,18 @@ export function classicFrontEnd(baseUrl: string): NotebookFrontEnd {
     async save(page) {
       await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
     },
-    screenshotTarget: "#notebook-container",
+    async screenshot(page, file) {
+      // The classic page scrolls inside #site: let the document grow to the notebook's height instead.
+      await page.evaluate(() => {
+        for (const el of [document.documentElement, document.body, document.getElementById("site")]) {
+          if (!el) continue;
+          el.style.height = "auto";
+          el.style.overflow = "visible";
+          el.style.position = "static";
+        }
+      });
+      await page.screenshot({ path: file, fullPage: true });
+    },
   };
 }
 
