@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describeFigure, figureBundle, figureHtml, installPlotlyAsset, plotlyAssetName, show } from "../lib/src/display/display";
+import { compactJson, describeFigure, figureBundle, figureHtml, installPlotlyAsset, plotlyAssetName, show } from "../lib/src/display/display";
 import { inKernel, type DisplayBundle } from "../lib/src/runtime/tslab";
 import { lineChart } from "../lib/src/display/charts";
 import { encodePng, imagePng } from "../lib/src/display/png";
@@ -156,6 +156,14 @@ describe("show in a kernel", () => {
     expect(html.match(/<\/script>/g)).toHaveLength(1);
     expect(html).toContain("loss <\\/script><b>");
     expect(html).toContain("loss &lt;/script&gt;&lt;b&gt;");
+  });
+
+  it("saves figure numbers to 6 significant digits (integers and typed arrays kept whole)", () => {
+    const f = lineChart([{ name: "a", x: [1, 2, 3], y: Float32Array.from([0.1, 1 / 3, 123456.789]) }]);
+    const spec = figureBundle(f).data["application/vnd.plotly.v1+json"] as { data: Array<{ x: number[]; y: number[] }> };
+    expect(spec.data[0]!.x).toEqual([1, 2, 3]);
+    expect(spec.data[0]!.y).toEqual([0.1, 0.333333, 123457]);
+    expect(compactJson({ v: [Math.PI, -1e-9 / 3, 2 ** 40, NaN] })).toBe('{"v":[3.14159,-3.33333e-10,1099511627776,null]}');
   });
 
   it("figure bundles are deterministic for the same figure and position", () => {

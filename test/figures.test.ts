@@ -138,8 +138,10 @@ describe("htmlWithImage", () => {
     const html = figureHtml(lineChart([{ name: "a", y: [1, 2] }], { title: "T" }), { id: "fig-1" });
     const out = htmlWithImage(html, "QUJD");
     expect(out).toContain(`<div id="fig-1" class="reti-figure" style="width:100%;height:400px"><img alt="[figure: T — 1 scatter trace (a)]" src="data:image/png;base64,QUJD"`);
-    expect(out).toContain("window.Plotly.newPlot(els[i]");
-    expect(out).toContain(`els[i].textContent = ""`);
+    expect(out).toContain("Plotly.newPlot(el, spec.data");
+    expect(out).toContain(`el.textContent = ""`);
+    // Where plotly.js cannot be loaded, the static image stays, with the message under it.
+    expect(out).toContain(`if (el.querySelector("img"))`);
     expect(htmlWithImage("<p>no figure</p>", "QUJD")).toBe("<p>no figure</p>");
   });
 });

@@ -154,7 +154,7 @@ export function figureProblems(cells: CellProbe[], minNamed = 1): string[] {
  * shows at most `slackMs` after the cell is marked done, and, when the next cell runs longer than
  * `slackMs`, before that next cell is done.
  */
-export function orderProblems(timeline: CellTimeline[], slackMs = 2_000): string[] {
+export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string[] {
   const problems: string[] = [];
   timeline.forEach((t, i) => {
     if (t.firstOutputAt === null || t.doneAt === null) return;

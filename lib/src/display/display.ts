@@ -160,6 +160,22 @@ export function describeFigure(fig: Figure): string {
   );
 }
 
+/** Significant digits kept of the non-integer numbers in a saved figure (far below what a plot can show). */
+export const FIGURE_DIGITS = 6;
+
+/**
+ * A figure spec as JSON with every non-integer number rounded to FIGURE_DIGITS significant digits, and
+ * typed arrays as plain arrays: a saved figure's data shrinks to about half (0.1234567890123456 → 0.123457)
+ * and nothing visible changes. Every notebook (display).
+ */
+export function compactJson(x: unknown): string {
+  return JSON.stringify(x, (_key, v: unknown) => {
+    if (typeof v === "number") return Number.isInteger(v) || !Number.isFinite(v) ? v : Number(v.toPrecision(FIGURE_DIGITS));
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+    return v;
+  });
+}
+
 /** Stable element id for a figure: a hash of its spec and its position in the session. */
 function elementId(json: string, counter: number): string {
   return `reti-fig-${createHash("sha1").update(`${counter}\n${json}`).digest("hex").slice(0, 16)}`;
@@ -188,7 +204,7 @@ export const FIGURE_HINT =
  * With `includePlotly`, the library is embedded first. Every notebook (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
-  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
+  const spec = compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
   const id = options.id ?? elementId(spec, figureCounter);
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
   const draw =
@@ -206,7 +222,11 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
     `  if (window.Plotly) { draw(window.Plotly); return; }\n` +
     loaderScript() +
     `  window.__retiPlotly().then(draw, function (err) {\n` +
-    `    each(function (el) { el.textContent = ${scriptSafe(JSON.stringify(PLOTLY_MISSING))} + " (" + err.message + ")"; });\n` +
+    `    var msg = ${scriptSafe(JSON.stringify(PLOTLY_MISSING))} + " (" + err.message + ")";\n` +
+    `    each(function (el) {\n` +
+    `      if (el.querySelector("img")) { el.style.height = "auto"; var p = document.createElement("div"); p.style.fontSize = "smaller"; p.textContent = msg; el.appendChild(p); }\n` +
+    `      else el.textContent = msg;\n` +
+    `    });\n` +
     `  });\n` +
     `})();</script>`;
   const div = `<div id="${id}" class="reti-figure" style="width:100%;height:${height}px">${escapeHtml(describeFigure(fig) + FIGURE_HINT)}</div>`;
@@ -222,7 +242,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
   figureCounter++;
   return {
     data: {
-      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) },
+      [PLOTLY_MIME]: JSON.parse(compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) })) as unknown,
       "text/html": html,
       "text/plain": describeFigure(fig),
     },
