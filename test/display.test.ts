@@ -166,6 +166,23 @@ describe("show in a kernel", () => {
     expect(compactJson({ v: [Math.PI, -1e-9 / 3, 2 ** 40, NaN] })).toBe('{"v":[3.14159,-3.33333e-10,1099511627776,null]}');
   });
 
+  it("sends long x/y/z arrays as plotly's binary arrays: the smallest integer type, else float32; short ones as JSON", () => {
+    const grid = Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, c) => (r + c) % 3));
+    const ys = Array.from({ length: 300 }, (_, i) => Math.sin(i));
+    const json = JSON.parse(compactJson({ data: [{ type: "heatmap", z: grid }, { type: "scatter", y: ys, x: [1, 2] }] })) as {
+      data: [{ z: { dtype: string; bdata: string; shape: string } }, { y: { dtype: string; bdata: string }; x: number[] }];
+    };
+    expect(json.data[0].z).toMatchObject({ dtype: "u1", shape: "20,30" });
+    expect(Array.from(Buffer.from(json.data[0].z.bdata, "base64"))).toEqual(grid.flat());
+    expect(json.data[1].y.dtype).toBe("f4");
+    const back = new Float32Array(new Uint8Array(Buffer.from(json.data[1].y.bdata, "base64")).buffer);
+    expect(Array.from(back).every((v, i) => Math.abs(v - ys[i]!) < 1e-6)).toBe(true);
+    expect(json.data[1].x).toEqual([1, 2]);
+    // Negative integers, gaps (null/NaN) and ragged rows: a signed type, or plain JSON.
+    expect((JSON.parse(compactJson({ y: Array.from({ length: 300 }, (_, i) => -i) })) as { y: { dtype: string } }).y.dtype).toBe("i2");
+    expect(JSON.parse(compactJson({ y: [NaN, ...ys] })).y).toHaveLength(301);
+  });
+
   it("figure bundles are deterministic for the same figure and position", () => {
     expect(figureHtml(fig, { id: "x" })).toBe(figureHtml(fig, { id: "x" }));
     const a = figureBundle(fig);
