@@ -6,7 +6,7 @@
  * each cell's output shown as the cell finished and before the next long cell finished (outputs are not
  * held back), the live training display changing while its cell runs, and the saved notebook reopened
  * in a fresh browser profile with all its plots drawn again. A screenshot of each notebook after its run
- * goes to build/screenshots/classic/. Skipped where jupyter-notebook is not installed.
+ * goes to build/screenshots/classic/. Skipped where jupyter-notebook is not installed, or with RETI_SKIP_BROWSER=1.
  * RETI_BROWSER_NOTEBOOKS=01,05 runs only those.
  */
 import { spawnSync } from "node:child_process";
@@ -21,7 +21,7 @@ import { runInBrowser, type NotebookFrontEnd } from "./support/browser-checks";
 import { classicFrontEnd, launchBrowser, startClassicNotebook, type ClassicServer } from "./support/classic-notebook";
 import { buildLibIfStale, notebooks, root } from "./support/course";
 
-const installed = spawnSync("jupyter-notebook", ["--version"], { stdio: "ignore" }).status === 0;
+const installed = spawnSync("jupyter-notebook", ["--version"], { stdio: "ignore" }).status === 0 && process.env["RETI_SKIP_BROWSER"] !== "1";
 const only = process.env["RETI_BROWSER_NOTEBOOKS"]?.split(",").map((s) => s.trim());
 const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
 
