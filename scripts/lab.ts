@@ -19,7 +19,7 @@ import { HELP, parseCommand, ROOT, runCommand } from "./lib/command";
 import { prepareWorkspace, STUDENT_WORKSPACE, UPDATED_SUFFIX } from "./lib/workspace";
 
 export { jupyterDataDir, kernelSpec, registerKernel } from "./lib/kernelspec";
-import { registerKernel } from "./lib/kernelspec";
+import { registerKernel, withCourseConfig } from "./lib/kernelspec";
 
 /** True if `command --version` runs. */
 function available(command: string): boolean {
@@ -88,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(`No display here: open this URL in a browser (through an SSH tunnel from another machine):\n\n    http://127.0.0.1:${port}/?token=${token}\n`);
   }
   // Silences the Python debugger's "frozen modules" warning at start-up.
-  const env = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  // The course's front-end settings (long code lines wrap) come first on JUPYTER_CONFIG_PATH.
+  const env = { ...withCourseConfig(process.env), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
   const child = spawn(fe.command, args, { cwd: notebooks, stdio: "inherit", env });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasDisplay, jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
+import { withCourseConfig } from "../scripts/lib/kernelspec";
 import { prepareWorkspace } from "../scripts/lib/workspace";
 
 describe("npm run lab: kernel registration", () => {
@@ -22,6 +23,14 @@ describe("npm run lab: kernel registration", () => {
     expect(spec.language).toBe("typescript");
   });
 
+  it("puts the course's front-end settings (code lines wrap) first on JUPYTER_CONFIG_PATH, the user's config untouched", () => {
+    const env = withCourseConfig({ JUPYTER_CONFIG_PATH: "/mine" });
+    const [course, mine] = env.JUPYTER_CONFIG_PATH!.split(":");
+    expect(mine).toBe("/mine");
+    expect(course).toBe(resolve(__dirname, "..", "build", "jupyter-config"));
+    expect(JSON.parse(readFileSync(join(course!, "nbconfig", "notebook.json"), "utf8"))).toEqual({ CodeCell: { cm_config: { lineWrapping: true } } });
+  });
+
   it("finds Jupyter's per-user data directory as jupyter_core does", () => {
     expect(jupyterDataDir({ JUPYTER_DATA_DIR: "/x" }, "linux", "/home/u")).toBe("/x");
     expect(jupyterDataDir({}, "linux", "/home/u")).toBe("/home/u/.local/share/jupyter");
@@ -36,6 +45,8 @@ describe("npm run lab: kernel registration", () => {
       const file = registerKernel(dir);
       expect(file).toBe(join(dir, "kernels", "reti", "kernel.json"));
       expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(kernelSpec());
+      // ... and plotly.js where Jupyter serves it to the figures (nbextensions/reti/).
+      expect(statSync(join(dir, "nbextensions", "reti", "plotly-3.1.0.min.js")).size).toBeGreaterThan(4_000_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -44,3 +44,21 @@ export function registerKernel(dataDir = jupyterDataDir()): string {
   return file;
 }
 
+
+/**
+ * The course's front-end settings for the classic Notebook, in a Jupyter config folder of the project
+ * (build/jupyter-config/nbconfig/notebook.json) that `npm run lab` and the browser test put first on
+ * JUPYTER_CONFIG_PATH, so the user's own config is left alone: long code lines wrap instead of being cut
+ * off at the cell's edge (issue 19). Returns the folder.
+ */
+export function courseJupyterConfig(dir = join(ROOT, "build", "jupyter-config")): string {
+  mkdirSync(join(dir, "nbconfig"), { recursive: true });
+  writeFileSync(join(dir, "nbconfig", "notebook.json"), `${JSON.stringify({ CodeCell: { cm_config: { lineWrapping: true } } }, null, 2)}\n`);
+  return dir;
+}
+
+/** `env` with the course's config folder first on JUPYTER_CONFIG_PATH. */
+export function withCourseConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const path = [courseJupyterConfig(), env.JUPYTER_CONFIG_PATH].filter(Boolean).join(":");
+  return { ...env, JUPYTER_CONFIG_PATH: path };
+}

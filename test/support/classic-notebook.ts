@@ -7,6 +7,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import type { NotebookFrontEnd } from "./browser-checks";
+import { withCourseConfig } from "../../scripts/lib/kernelspec";
 import { launchChromium } from "../../scripts/lib/render";
 
 /** What one code cell shows after Run All. */
@@ -183,7 +184,7 @@ export async function startClassicNotebook(rootDir: string, jupyterDir: string, 
     s.on("error", reject);
   });
   const env = {
-    ...process.env,
+    ...withCourseConfig(process.env),
     JUPYTER_DATA_DIR: path.join(jupyterDir, "data"),
     JUPYTER_CONFIG_DIR: path.join(jupyterDir, "config"),
     JUPYTER_RUNTIME_DIR: path.join(jupyterDir, "runtime"),
