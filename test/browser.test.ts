@@ -67,5 +67,5 @@ describe.skipIf(!installed)("the course notebooks in the classic Notebook, in Ch
     console.log(`${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
     expect(run.problems).toEqual([]);
     expect(run.cells.length).toBeGreaterThan(3);
-  }, 900_000);
+  }, 1_500_000);
 });

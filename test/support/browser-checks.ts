@@ -45,6 +45,8 @@ export interface CellTimeline {
 export interface NotebookFrontEnd {
   /** "classic" or "lab": the screenshots go to build/screenshots/<name>/. */
   name: string;
+  /** The server's URL (no trailing slash), for its REST API (sessions). */
+  baseUrl: string;
   /** The page URL of a notebook given its path relative to the server's root folder. */
   notebookUrl(relativePath: string): string;
   /** Loads the notebook page and waits until its kernel is connected and idle (`withKernel`), or only until it is rendered. */
@@ -191,6 +193,18 @@ export function reopenProblems(before: CellProbe[], after: CellProbe[]): string[
   return problems;
 }
 
+/**
+ * Shuts down the kernels of the notebook at `relativePath` through the server's REST API (the same in the
+ * classic Notebook and jupyter_server): closing a page leaves its kernel running, and ten idle course
+ * kernels hold gigabytes.
+ */
+export async function shutdownSessions(baseUrl: string, relativePath: string): Promise<void> {
+  const sessions = (await fetch(`${baseUrl}/api/sessions`).then((r) => r.json())) as { id: string; path: string }[];
+  for (const s of sessions.filter((x) => x.path === relativePath)) {
+    await fetch(`${baseUrl}/api/sessions/${s.id}`, { method: "DELETE" });
+  }
+}
+
 /** What one notebook's browser run found. */
 export interface BrowserRun {
   cells: CellProbe[];
@@ -225,7 +239,7 @@ export async function runInBrowser(
     await startRecorder(page);
     const started = Date.now();
     await ui.runAll(page);
-    cells = await waitForRun(page, options.timeoutMs ?? 600_000);
+    cells = await waitForRun(page, options.timeoutMs ?? 900_000);
     seconds = (Date.now() - started) / 1000;
     // Let late updates land (a figure's draw is asynchronous), then read the final state.
     cells = await waitForPlots(page, 20_000);
@@ -234,6 +248,7 @@ export async function runInBrowser(
     await ui.save(page);
   } finally {
     await context.close();
+    await shutdownSessions(ui.baseUrl, relativePath).catch(() => {});
   }
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   let reopened: CellProbe[];
@@ -244,6 +259,7 @@ export async function runInBrowser(
     reopened = await waitForPlots(page, 60_000);
   } finally {
     await fresh.close();
+    await shutdownSessions(ui.baseUrl, relativePath).catch(() => {});
   }
   const problems = [
     ...errorProblems(cells),

@@ -97,6 +97,7 @@ export async function drawnPlots(page: Page): Promise<number> {
 export function classicFrontEnd(baseUrl: string): NotebookFrontEnd {
   return {
     name: "classic",
+    baseUrl,
     notebookUrl: (relativePath) => `${baseUrl}/notebooks/${relativePath.split("/").map(encodeURIComponent).join("/")}`,
     async open(page, url, withKernel) {
       if (withKernel) return openNotebook(page, url);
