@@ -46,7 +46,7 @@ function plotlyVersion(): string {
   return (nodeRequire("plotly.js-dist-min/package.json") as { version: string }).version;
 }
 
-/** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. */
+/** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. Every notebook (display). */
 export const PLOTLY_ASSET_DIR = "reti";
 
 /** The served file's name, versioned so that a page never mixes two plotly.js versions. Every notebook (display). */
@@ -160,7 +160,7 @@ export function describeFigure(fig: Figure): string {
   );
 }
 
-/** Significant digits kept of the non-integer numbers in a saved figure (far below what a plot can show). */
+/** Significant digits kept of the non-integer numbers in a saved figure (beyond what a plot can show). Every notebook (display). */
 export const FIGURE_DIGITS = 6;
 
 /**
@@ -223,10 +223,7 @@ function elementId(json: string, counter: number): string {
 
 let figureCounter = 0;
 
-/**
- * What the figure's placeholder says after its description, seen where the drawing script did not run:
- * Jupyter runs no script of a notebook opened from disk until it is trusted. Every notebook (display).
- */
+/** What a figure says where plotly.js could be neither found in the page or its cache nor fetched from the server. Every notebook (display). */
 export const PLOTLY_MISSING =
   "plotly.js could not be loaded: run `npm run lab -- --register-only` in the course folder once (it installs plotly.js where Jupyter serves it), then reload this page";
 
