@@ -16,10 +16,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { tslabKernelSpec } from "nbconvert-ts-runner";
 import { HELP, parseCommand, ROOT, runCommand } from "./lib/command";
-import { prepareWorkspace, STUDENT_WORKSPACE } from "./lib/workspace";
+import { prepareWorkspace, STUDENT_WORKSPACE, UPDATED_SUFFIX } from "./lib/workspace";
 
 export { jupyterDataDir, kernelSpec, registerKernel } from "./lib/kernelspec";
-import { registerKernel } from "./lib/kernelspec";
+import { registerKernel, withCourseConfig } from "./lib/kernelspec";
 
 /** True if `command --version` runs. */
 function available(command: string): boolean {
@@ -71,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.student) {
     notebooks = STUDENT_WORKSPACE;
     const added = await prepareWorkspace(notebooks, { overwrite: false });
-    console.log(`Student workspace ${notebooks}: ${added.length ? `added ${added.join(", ")}` : "nothing new"} (your notebooks there are kept).`);
+    const updates = added.filter((n) => n.endsWith(UPDATED_SUFFIX));
+    const fresh = added.filter((n) => !n.endsWith(UPDATED_SUFFIX));
+    console.log(`Student workspace ${notebooks}: ${fresh.length ? `added ${fresh.join(", ")}` : "nothing new"} (your notebooks there are kept).`);
+    if (updates.length) console.log(`Course updates of notebooks you worked on, beside them: ${updates.join(", ")} (copy what you need over).`);
   }
   console.log(`Starting ${fe.label} in ${notebooks} (Ctrl-C to stop)…`);
   // Jupyter refuses to run as root (containers often do) unless told to.
@@ -85,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(`No display here: open this URL in a browser (through an SSH tunnel from another machine):\n\n    http://127.0.0.1:${port}/?token=${token}\n`);
   }
   // Silences the Python debugger's "frozen modules" warning at start-up.
-  const env = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  // The course's front-end settings (long code lines wrap) come first on JUPYTER_CONFIG_PATH.
+  const env = { ...withCourseConfig(process.env), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
   const child = spawn(fe.command, args, { cwd: notebooks, stdio: "inherit", env });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));

@@ -2,7 +2,10 @@ import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import * as pl from "nodejs-polars";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { describeFigure, figureBundle, figureHtml, show } from "../lib/src/display/display";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { compactJson, describeFigure, figureBundle, figureHtml, installPlotlyAsset, plotlyAssetName, show } from "../lib/src/display/display";
 import { inKernel, type DisplayBundle } from "../lib/src/runtime/tslab";
 import { lineChart } from "../lib/src/display/charts";
 import { encodePng, imagePng } from "../lib/src/display/png";
@@ -12,19 +15,32 @@ const req = createRequire(__filename);
 const jupyter = req("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
 const tslab = req("tslab") as { newDisplay(): { html(s: string): void }; display: { png(b: Uint8Array): void } };
 const EMBEDDED = Symbol.for("reti.display.plotlyEmbedded");
+const ASSET_CHECKED = Symbol.for("reti.display.plotlyAssetChecked");
 
 type Call = [DisplayBundle, boolean];
 let calls: Call[] = [];
 
 /** Plays the kernel: installs a display writer the way tslab does for each executed cell. */
+let dataDir: string | undefined;
+let savedDataDir: string | undefined;
+
 function enterKernel(): void {
   calls = [];
+  // The kernel installs plotly.js in Jupyter's data folder on its first figure: a temporary one here.
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "reti-display-"));
+  savedDataDir = process.env["JUPYTER_DATA_DIR"];
+  process.env["JUPYTER_DATA_DIR"] = dataDir;
   jupyter.lastWriteDisplayData = (bundle: DisplayBundle, update: boolean) => calls.push([bundle, update]);
 }
 
 function leaveKernel(): void {
   jupyter.lastWriteDisplayData = null;
   delete (globalThis as Record<symbol, unknown>)[EMBEDDED];
+  delete (globalThis as Record<symbol, unknown>)[ASSET_CHECKED];
+  if (savedDataDir === undefined) delete process.env["JUPYTER_DATA_DIR"];
+  else process.env["JUPYTER_DATA_DIR"] = savedDataDir;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
 }
 
 describe("tslab internals display.ts relies on (fails if tslab changes them)", () => {
@@ -82,21 +98,50 @@ describe("show in a kernel", () => {
     expect(bundle.transient).toBeUndefined();
   });
 
-  it("embeds plotly.js (hidden from require.js) in the first figure of the session only", () => {
+  it("embeds no plotly.js: every figure loads it once per page from the Jupyter server, then from the browser's cache", () => {
     show(fig);
     show(lineChart([{ name: "a", y: [1] }]));
+    const htmls = calls.map(([b]) => b.data["text/html"] as string);
+    for (const html of htmls) {
+      // Booleans and lengths, so that a failure does not print plotly.js.
+      expect(html.includes("plotly.js v3")).toBe(false);
+      expect(html.length).toBeLessThan(12_000);
+      // The page's cache first, then the served file under the page's base URL (classic: data-base-url, JupyterLab: its page config).
+      expect(html).toContain('.get("plotly.js-3.1.0")');
+      expect(html).toContain('"nbextensions/reti/plotly-3.1.0.min.js"');
+      expect(html).toContain('getAttribute("data-base-url")');
+      expect(html).toContain('getElementById("jupyter-config-data")');
+      expect(html).toContain('.put(src, "plotly.js-3.1.0")');
+      // Run with define hidden, so that require.js (classic notebook) does not take it.
+      expect(html).toContain("(function (define, module, exports) {");
+    }
+    expect(calls[1]![0].metadata).toEqual({});
+  });
+
+  it("installs plotly.js where Jupyter serves it (JUPYTER_DATA_DIR/nbextensions/reti/) before the session's first figure", () => {
+    const file = path.join(dataDir!, "nbextensions", "reti", plotlyAssetName());
+    expect(existsSync(file)).toBe(false);
+    show(fig);
+    expect(statSync(file).size).toBe(statSync(req.resolve("plotly.js-dist-min")).size);
+    expect(plotlyAssetName()).toBe("plotly-3.1.0.min.js");
+    // Idempotent, and what `npm run lab` calls when it registers the kernel.
+    expect(installPlotlyAsset(dataDir!)).toBe(file);
+  });
+
+  it("RETI_PLOTLY=embed embeds plotly.js (hidden from require.js) in the session's first figure only", () => {
+    process.env["RETI_PLOTLY"] = "embed";
+    try {
+      show(fig);
+      show(lineChart([{ name: "a", y: [1] }]));
+    } finally {
+      delete process.env["RETI_PLOTLY"];
+    }
     const [first, second] = calls.map(([b]) => b.data["text/html"] as string);
-    // Booleans, so that a failure does not print 4.7 MB of plotly.js.
     expect(first!.includes("plotly.js v3.1.0")).toBe(true);
     expect(first!.includes("(function (define, module, exports) {")).toBe(true);
-    expect(first!.includes("}).call(window, undefined, undefined, undefined);")).toBe(true);
-    // ... and caches it in the page's IndexedDB, for reloads while the kernel keeps running.
-    expect(first!.includes('.put(src, "plotly.js-3.1.0")')).toBe(true);
     expect(first!.length).toBeGreaterThan(4_000_000);
     expect(second!.includes("plotly.js v3")).toBe(false);
-    expect(second).toContain('.get("plotly.js-3.1.0")');
-    expect(second!.length).toBeLessThan(10_000);
-    expect(calls[1]![0].metadata).toEqual({});
+    expect(second!.length).toBeLessThan(12_000);
   });
 
   it("the figure HTML draws into its div and cannot be broken out of by data", () => {
@@ -104,11 +149,38 @@ describe("show in a kernel", () => {
     expect(html).toContain('<div id="fig-1" class="reti-figure" style="width:100%;height:400px">');
     // Where scripts do not run (an untrusted notebook), the placeholder says what to do.
     expect(html).toContain("(File &gt; Trust Notebook, then reload the page)");
-    expect(html).toContain("window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config)");
+    expect(html).toContain("Plotly.newPlot(el, spec.data, spec.layout, spec.config)");
+    // Where plotly.js cannot be loaded, the div says how to fix it.
+    expect(html).toContain("npm run lab -- --register-only");
     // The trace name "</script><b>" stays inside the script (escaped) and the div text (entities).
     expect(html.match(/<\/script>/g)).toHaveLength(1);
     expect(html).toContain("loss <\\/script><b>");
     expect(html).toContain("loss &lt;/script&gt;&lt;b&gt;");
+  });
+
+  it("saves figure numbers to 6 significant digits (integers and typed arrays kept whole)", () => {
+    const f = lineChart([{ name: "a", x: [1, 2, 3], y: Float32Array.from([0.1, 1 / 3, 123456.789]) }]);
+    const spec = figureBundle(f).data["application/vnd.plotly.v1+json"] as { data: Array<{ x: number[]; y: number[] }> };
+    expect(spec.data[0]!.x).toEqual([1, 2, 3]);
+    expect(spec.data[0]!.y).toEqual([0.1, 0.333333, 123457]);
+    expect(compactJson({ v: [Math.PI, -1e-9 / 3, 2 ** 40, NaN] })).toBe('{"v":[3.14159,-3.33333e-10,1099511627776,null]}');
+  });
+
+  it("sends long x/y/z arrays as plotly's binary arrays: the smallest integer type, else float32; short ones as JSON", () => {
+    const grid = Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, c) => (r + c) % 3));
+    const ys = Array.from({ length: 300 }, (_, i) => Math.sin(i));
+    const json = JSON.parse(compactJson({ data: [{ type: "heatmap", z: grid }, { type: "scatter", y: ys, x: [1, 2] }] })) as {
+      data: [{ z: { dtype: string; bdata: string; shape: string } }, { y: { dtype: string; bdata: string }; x: number[] }];
+    };
+    expect(json.data[0].z).toMatchObject({ dtype: "u1", shape: "20,30" });
+    expect(Array.from(Buffer.from(json.data[0].z.bdata, "base64"))).toEqual(grid.flat());
+    expect(json.data[1].y.dtype).toBe("f4");
+    const back = new Float32Array(new Uint8Array(Buffer.from(json.data[1].y.bdata, "base64")).buffer);
+    expect(Array.from(back).every((v, i) => Math.abs(v - ys[i]!) < 1e-6)).toBe(true);
+    expect(json.data[1].x).toEqual([1, 2]);
+    // Negative integers, gaps (null/NaN) and ragged rows: a signed type, or plain JSON.
+    expect((JSON.parse(compactJson({ y: Array.from({ length: 300 }, (_, i) => -i) })) as { y: { dtype: string } }).y.dtype).toBe("i2");
+    expect(JSON.parse(compactJson({ y: [NaN, ...ys] })).y).toHaveLength(301);
   });
 
   it("figure bundles are deterministic for the same figure and position", () => {
@@ -158,8 +230,9 @@ describe("show outside a kernel", () => {
     } finally {
       log.mockRestore();
     }
-    // Nothing was embedded: the first figure shown in a kernel later still carries plotly.js.
+    // Outside a kernel nothing is installed or embedded.
     expect((globalThis as Record<symbol, unknown>)[EMBEDDED]).toBeUndefined();
+    expect((globalThis as Record<symbol, unknown>)[ASSET_CHECKED]).toBeUndefined();
   });
 
   it("describeFigure summarises traces", () => {

@@ -13,7 +13,7 @@ import { figureBundle, figureHtml } from "../lib/src/display/display";
 import { lineChart, learningCurves } from "../lib/src/display/charts";
 import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output, prepareNotebook } from "nbconvert-ts-runner";
 import { applyPreset, findFigures, htmlWithImage, PLOTLY_MIME, PRESETS, reusableCopy, withStaticImages, type FigureSpec } from "../scripts/lib/figures";
-import { ChromiumMissingError, Renderer } from "../scripts/lib/render";
+import { ChromiumMissingError, findChromium, Renderer } from "../scripts/lib/render";
 import { renderMarkdown } from "../scripts/html";
 
 const root = path.resolve(__dirname, "..");
@@ -138,8 +138,10 @@ describe("htmlWithImage", () => {
     const html = figureHtml(lineChart([{ name: "a", y: [1, 2] }], { title: "T" }), { id: "fig-1" });
     const out = htmlWithImage(html, "QUJD");
     expect(out).toContain(`<div id="fig-1" class="reti-figure" style="width:100%;height:400px"><img alt="[figure: T — 1 scatter trace (a)]" src="data:image/png;base64,QUJD"`);
-    expect(out).toContain("window.Plotly.newPlot(els[i]");
-    expect(out).toContain(`els[i].textContent = ""`);
+    expect(out).toContain("Plotly.newPlot(el, spec.data");
+    expect(out).toContain(`el.textContent = ""`);
+    // Where plotly.js cannot be loaded, the static image stays, with the message under it.
+    expect(out).toContain(`if (el.querySelector("img"))`);
     expect(htmlWithImage("<p>no figure</p>", "QUJD")).toBe("<p>no figure</p>");
   });
 });
@@ -220,6 +222,43 @@ describe("missing Chromium", () => {
     } finally {
       if (saved === undefined) delete process.env["RETI_CHROMIUM"];
       else process.env["RETI_CHROMIUM"] = saved;
+    }
+  });
+});
+
+describe("the npm Chromium fallback (@sparticuz/chromium)", () => {
+  it("is found when system browsers are hidden (RETI_CHROMIUM=npm), starts with its own libraries, and draws a PNG", async () => {
+    const saved = process.env["RETI_CHROMIUM"];
+    process.env["RETI_CHROMIUM"] = "npm";
+    try {
+      const found = await findChromium();
+      expect(found.source).toBe("npm");
+      expect(found.executablePath).toMatch(/node_modules\/\.cache\/reti-chromium\/[\d.]+\/chromium$/);
+      // The NSS, NSPR and expat libraries a bare Debian lacks come with it.
+      const libs = await fs.readdir(path.join(path.dirname(found.executablePath), "lib"));
+      expect(libs).toEqual(expect.arrayContaining(["libnss3.so", "libnspr4.so", "libexpat.so.1"]));
+      expect(found.env?.["LD_LIBRARY_PATH"]?.split(":")[0]).toBe(path.join(path.dirname(found.executablePath), "lib"));
+      const renderer = await Renderer.launch();
+      try {
+        const png = await renderer.renderFigure({ data: [{ type: "scatter", y: [1, 4, 9] }], layout: {} }, { format: "png", width: 300, height: 200 });
+        expect(pngSize(png)).toEqual([300, 200]);
+      } finally {
+        await renderer.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env["RETI_CHROMIUM"];
+      else process.env["RETI_CHROMIUM"] = saved;
+    }
+  }, 120_000);
+
+  it("is not used while a system Chromium is installed", async () => {
+    const saved = process.env["RETI_CHROMIUM"];
+    delete process.env["RETI_CHROMIUM"];
+    try {
+      const system = await fs.access("/usr/bin/chromium").then(() => true, () => false);
+      expect((await findChromium()).source).toBe(system ? "system" : "npm");
+    } finally {
+      if (saved !== undefined) process.env["RETI_CHROMIUM"] = saved;
     }
   });
 });

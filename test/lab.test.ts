@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasDisplay, jupyterDataDir, kernelSpec, registerKernel } from "../scripts/lab";
+import { withCourseConfig } from "../scripts/lib/kernelspec";
 import { prepareWorkspace } from "../scripts/lib/workspace";
 
 describe("npm run lab: kernel registration", () => {
@@ -22,6 +23,14 @@ describe("npm run lab: kernel registration", () => {
     expect(spec.language).toBe("typescript");
   });
 
+  it("puts the course's front-end settings (code lines wrap) first on JUPYTER_CONFIG_PATH, the user's config untouched", () => {
+    const env = withCourseConfig({ JUPYTER_CONFIG_PATH: "/mine" });
+    const [course, mine] = env.JUPYTER_CONFIG_PATH!.split(":");
+    expect(mine).toBe("/mine");
+    expect(course).toBe(resolve(__dirname, "..", "build", "jupyter-config"));
+    expect(JSON.parse(readFileSync(join(course!, "nbconfig", "notebook.json"), "utf8"))).toEqual({ CodeCell: { cm_config: { lineWrapping: true } } });
+  });
+
   it("finds Jupyter's per-user data directory as jupyter_core does", () => {
     expect(jupyterDataDir({ JUPYTER_DATA_DIR: "/x" }, "linux", "/home/u")).toBe("/x");
     expect(jupyterDataDir({}, "linux", "/home/u")).toBe("/home/u/.local/share/jupyter");
@@ -36,6 +45,8 @@ describe("npm run lab: kernel registration", () => {
       const file = registerKernel(dir);
       expect(file).toBe(join(dir, "kernels", "reti", "kernel.json"));
       expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(kernelSpec());
+      // ... and plotly.js where Jupyter serves it to the figures (nbextensions/reti/).
+      expect(statSync(join(dir, "nbextensions", "reti", "plotly-3.1.0.min.js")).size).toBeGreaterThan(4_000_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -61,6 +72,14 @@ describe("npm run lab -- --student: the student workspace", () => {
       writeFileSync(join(notebooks, "03_c.ipynb"), "a new notebook");
       expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["03_c.ipynb"]);
       expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("the student's answers");
+      // A course update: an untouched notebook is replaced, a worked one keeps the student's work and gets the update beside it.
+      writeFileSync(join(release, "01_a.ipynb"), "student: stub, fixed");
+      writeFileSync(join(notebooks, "02_b.ipynb"), "no exercises, more text");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual(["01_a.updated.ipynb", "02_b.ipynb"]);
+      expect(readFileSync(join(dir, "01_a.ipynb"), "utf8")).toBe("the student's answers");
+      expect(readFileSync(join(dir, "01_a.updated.ipynb"), "utf8")).toBe("student: stub, fixed");
+      expect(readFileSync(join(dir, "02_b.ipynb"), "utf8")).toBe("no exercises, more text");
+      expect(await prepareWorkspace(dir, { notebooks, release, overwrite: false })).toEqual([]);
       // A notebook with exercises but no student release is never copied.
       writeFileSync(join(notebooks, "04_d.ipynb"), "// BEGIN SOLUTION");
       await expect(prepareWorkspace(dir, { notebooks, release, overwrite: false })).rejects.toThrow(/no student release/);

@@ -29,6 +29,18 @@ describe("lineChart", () => {
     expect(lineChart([{ name: "a", x: [1, 10], y: [1, 2] }], { logX: true }).layout["xaxis"]).toMatchObject({ type: "log" });
   });
 
+  it("log axes write powers of ten (no 100µ), one tick per decade over ≥ 2 decades, else 1-2-5 (issue 19)", () => {
+    const wide = lineChart([{ name: "g", y: [1e-6, 1e-3, 1] }], { logY: true });
+    expect(wide.layout["yaxis"]).toMatchObject({ type: "log", exponentformat: "power", dtick: 1 });
+    const narrow = lineChart([{ name: "g", y: [0.2, 0.5, 1.2] }], { logY: true });
+    expect(narrow.layout["yaxis"]).toMatchObject({ type: "log", tickvals: [0.2, 0.5, 1], ticktext: ["0.2", "0.5", "1"] });
+    const tiny = lineChart([{ name: "g", y: [1e-5, 3e-5, 1e-4] }], { logY: true });
+    expect(tiny.layout["yaxis"]).toMatchObject({ tickvals: [1e-5, 2e-5, 5e-5, 1e-4], ticktext: ["10⁻⁵", "2·10⁻⁵", "5·10⁻⁵", "10⁻⁴"] });
+    // Whole-number x over a short span: integer ticks (no 1.5, 2.5).
+    expect(lineChart([{ name: "a", y: [1, 2, 3] }]).layout["xaxis"]).toMatchObject({ tickmode: "linear", tick0: 1, dtick: 1 });
+    expect(lineChart([{ name: "a", x: [0.5, 1], y: [1, 2] }]).layout["xaxis"]).not.toHaveProperty("dtick");
+  });
+
   it("rejects mismatched x/y, no series and names unusable as file names", () => {
     expect(() => lineChart([{ name: "a", x: [1, 2], y: [1, 2, 3] }])).toThrow(/x has 2 values but y has 3/);
     expect(() => lineChart([])).toThrow(/no series/);
@@ -51,6 +63,10 @@ describe("learningCurves", () => {
     expect(fig.layout["yaxis2"]).toMatchObject({ title: { text: "accuracy" }, anchor: "x2" });
     const [d1, d2] = [(fig.layout["xaxis"] as { domain: number[] }).domain, (fig.layout["xaxis2"] as { domain: number[] }).domain];
     expect(d1[1]).toBeLessThan(d2[0]!);
+    // Epochs are whole numbers: one tick per epoch for a few epochs (no 1.5, 2.5), a round step for many.
+    expect(fig.layout["xaxis"]).toMatchObject({ tickmode: "linear", tick0: 1, dtick: 1, tickformat: "d" });
+    expect(fig.layout["xaxis2"]).toMatchObject({ dtick: 1 });
+    expect(learningCurves({ loss: new Array(40).fill(1) }).layout["xaxis"]).toMatchObject({ tick0: 0, dtick: 5 });
   });
 
   it("has one panel without accuracy and names the missing loss", () => {
@@ -119,6 +135,17 @@ describe("heatmaps, surfaces and contours", () => {
     expect(fig.layout["yaxis"]).toMatchObject({ autorange: "reversed" });
   });
 
+  it("heatmap draws a matrix as a matrix: square cells, integer indices as ticks (issue 19)", () => {
+    const fig = heatmap([[1, 2, 3], [4, 5, 6]]);
+    expect(fig.layout["xaxis"]).toMatchObject({ tickmode: "linear", tick0: 0, dtick: 1, tickformat: "d", constrain: "domain" });
+    expect(fig.layout["yaxis"]).toMatchObject({ tickmode: "linear", tick0: 0, dtick: 1, scaleanchor: "x", scaleratio: 1, autorange: "reversed" });
+    // Large matrices: a readable integer step; labelled axes keep plotly's ticks and free aspect.
+    expect(heatmap(Array.from({ length: 40 }, () => new Array(40).fill(0))).layout["xaxis"]).toMatchObject({ dtick: 5 });
+    const labelled = heatmap([[1, 2]], { x: ["a", "b"], y: ["r"] });
+    expect(labelled.layout["yaxis"]).not.toHaveProperty("scaleanchor");
+    expect(labelled.layout["xaxis"]).not.toHaveProperty("dtick");
+  });
+
   it("lossSurface contours L on the grid and marks each trajectory's start and end", () => {
     const fig = lossSurface((a, b) => a * a + 2 * b * b, { x: [-1, 1], y: [-1, 1] }, {
       resolution: 3,
@@ -130,10 +157,25 @@ describe("heatmaps, surfaces and contours", () => {
       [1, 0, 1],
       [3, 2, 3],
     ]);
-    expect(fig.data[1]).toMatchObject({ name: "SGD", x: [1, 0.5, 0], y: [1, 0.2, 0], marker: { symbol: ["circle", "circle", "star"], size: [12, 5, 12] } });
+    expect(fig.data[1]).toMatchObject({ name: "SGD", x: [1, 0.5, 0], y: [1, 0.2, 0], marker: { symbol: ["circle", "circle", "star"], size: [13, 6, 13] } });
     expect(fig.layout["legend"]).toMatchObject({ x: 0.01, y: 0.99 });
+    // Contour levels at round values: L from 0 to 3 in steps of 0.2.
+    expect(fig.data[0]!["contours"]).toMatchObject({ start: 0, end: 3, size: 0.2 });
     const moved = lossSurface((a) => a, { x: [0, 1], y: [0, 1] }, { resolution: 2, legend: "bottom-right" });
     expect(moved.layout["legend"]).toMatchObject({ x: 0.99, xanchor: "right", y: 0.01, yanchor: "bottom" });
+    // Overlapping paths are told apart by dash and marker; a legend below the plot covers nothing.
+    const two = lossSurface((a) => a, { x: [0, 1], y: [0, 1] }, {
+      resolution: 2,
+      legend: "below",
+      trajectories: [{ name: "a", points: [[0, 0], [0.5, 0.5], [1, 1]] }, { name: "b", points: [[0, 0], [0.5, 0.5], [1, 1]] }],
+    });
+    expect(two.layout["legend"]).toMatchObject({ orientation: "h", yanchor: "top" });
+    expect((two.layout["legend"] as { y: number }).y).toBeLessThan(0);
+    // Drawn last to first (the first path on top), listed first to last.
+    expect(two.data.slice(1).map((t) => t.name)).toEqual(["b", "a"]);
+    expect(two.data.slice(1).map((t) => t["legendrank"])).toEqual([1001, 1000]);
+    expect(two.data.slice(1).map((t) => (t["line"] as { dash: string }).dash)).toEqual(["dash", "solid"]);
+    expect(two.data.slice(1).map((t) => (t["marker"] as { symbol: string[] }).symbol[1])).toEqual(["square", "circle"]);
     const logged = lossSurface((a) => 10 ** a, { x: [0, 2], y: [0, 1] }, { resolution: 3, logZ: true });
     expect(logged.data[0]!["z"]).toEqual([
       [0, 1, 2],
@@ -258,7 +300,7 @@ describe("determinism", () => {
     expect(grid[4]!.y[0]).toBeCloseTo(0, 12);
     expect(grid[0]!.y[0] - grid[2]!.y[1]).toBeCloseTo(0.2, 12);
     const sub = subplots([lineChart([{ name: "a", y: [1, 2] }]), lineChart([{ name: "b", y: [1, 2] }])], { columns: 2 });
-    expect(sub.layout["xaxis2"]).toMatchObject({ domain: panelGrid(2, 2, { hgap: 0.08 })[1]!.x });
+    expect(sub.layout["xaxis2"]).toMatchObject({ domain: panelGrid(2, 2, { hgap: 0.1 })[1]!.x });
     const curves = learningCurves({ loss: [1, 0.5], acc: [0.5, 0.9] });
     expect((curves.layout["xaxis2"] as { domain: number[] }).domain).toEqual(panelGrid(2, 2, { hgap: 0.1 })[1]!.x);
   });

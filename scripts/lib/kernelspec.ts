@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { tslabKernelSpec } from "nbconvert-ts-runner";
+import { installPlotlyAsset } from "../../lib/src/display/display";
 import { ROOT } from "./command";
 
 const TSLAB_DIR = join(ROOT, "node_modules", "tslab");
@@ -27,7 +28,10 @@ export function jupyterDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
   return join(env.XDG_DATA_HOME || join(home, ".local", "share"), "jupyter");
 }
 
-/** Writes `<data dir>/kernels/reti/kernel.json`; returns its path. */
+/**
+ * Writes `<data dir>/kernels/reti/kernel.json` and the plotly.js that figures load from the server
+ * (`<data dir>/nbextensions/reti/plotly-<version>.min.js`); returns the kernelspec's path.
+ */
 export function registerKernel(dataDir = jupyterDataDir()): string {
   if (!existsSync(TSLAB)) {
     throw new Error(`tslab is not installed at ${TSLAB}: run \`npm ci\` (or \`npm install\`) in ${ROOT} first`);
@@ -36,6 +40,25 @@ export function registerKernel(dataDir = jupyterDataDir()): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "kernel.json");
   writeFileSync(file, `${JSON.stringify(kernelSpec(), null, 2)}\n`);
+  installPlotlyAsset(dataDir);
   return file;
 }
 
+
+/**
+ * The course's front-end settings for the classic Notebook, in a Jupyter config folder of the project
+ * (build/jupyter-config/nbconfig/notebook.json) that `npm run lab` and the browser test put first on
+ * JUPYTER_CONFIG_PATH, so the user's own config is left alone: long code lines wrap instead of being cut
+ * off at the cell's edge (issue 19). Returns the folder.
+ */
+export function courseJupyterConfig(dir = join(ROOT, "build", "jupyter-config")): string {
+  mkdirSync(join(dir, "nbconfig"), { recursive: true });
+  writeFileSync(join(dir, "nbconfig", "notebook.json"), `${JSON.stringify({ CodeCell: { cm_config: { lineWrapping: true } } }, null, 2)}\n`);
+  return dir;
+}
+
+/** `env` with the course's config folder first on JUPYTER_CONFIG_PATH. */
+export function withCourseConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const path = [courseJupyterConfig(), env.JUPYTER_CONFIG_PATH].filter(Boolean).join(":");
+  return { ...env, JUPYTER_CONFIG_PATH: path };
+}

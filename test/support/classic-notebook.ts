@@ -2,8 +2,13 @@
  * Driving the classic Jupyter Notebook (6.x) in headless Chromium as a student would: open a notebook,
  * Run All, wait for the last cell, and read what every cell shows. Used by the browser tests.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_FLAGS, chromiumPath } from "../../scripts/lib/render";
+import { spawn, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import type { NotebookFrontEnd } from "./browser-checks";
+import { withCourseConfig } from "../../scripts/lib/kernelspec";
+import { launchChromium } from "../../scripts/lib/render";
 
 /** What one code cell shows after Run All. */
 export interface CellView {
@@ -15,9 +20,9 @@ export interface CellView {
   errors: string[];
 }
 
-/** Launches headless Chromium with the flags that work here; throws ChromiumMissingError without one. */
+/** Launches headless Chromium (system, else the npm fallback) with the flags that work here; throws ChromiumMissingError without one. */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
+  return launchChromium();
 }
 
 /** Opens `url` (a /notebooks/… page) and waits until its kernel is connected and idle. */
@@ -83,4 +88,139 @@ export async function runAll(page: Page, timeoutMs = 300_000): Promise<CellView[
 /** How many plotly plots the page has drawn (interactive, not the static fallback). */
 export async function drawnPlots(page: Page): Promise<number> {
   return page.evaluate(() => document.querySelectorAll(".js-plotly-plot .main-svg").length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The classic Notebook as a NotebookFrontEnd (test/support/browser-checks.ts), and a server for it.
+
+/** The classic Notebook 6 front end at `baseUrl` (no trailing slash), for runInBrowser. */
+export function classicFrontEnd(baseUrl: string): NotebookFrontEnd {
+  return {
+    name: "classic",
+    baseUrl,
+    notebookUrl: (relativePath) => `${baseUrl}/notebooks/${relativePath.split("/").map(encodeURIComponent).join("/")}`,
+    async open(page, url, withKernel) {
+      if (withKernel) return openNotebook(page, url);
+      await page.goto(url, { waitUntil: "domcontentloaded" });
+      await page.waitForFunction(
+        () => (window as unknown as { Jupyter?: { notebook?: { _fully_loaded?: boolean } } }).Jupyter?.notebook?._fully_loaded === true,
+        undefined,
+        { timeout: 60_000, polling: 250 },
+      );
+    },
+    async installProbe(page) {
+      await page.evaluate(() => {
+        type Output = { output_type: string; name?: string; text?: string; ename?: string; evalue?: string; data?: Record<string, unknown>; metadata?: { reti?: { figure?: string } } };
+        type Cell = {
+          cell_type: string;
+          input_prompt_number?: number | string | null;
+          element: ArrayLike<HTMLElement>;
+          output_area: { outputs: Output[]; element: ArrayLike<HTMLElement> };
+        };
+        const w = window as unknown as { Jupyter: { notebook: { get_cells(): Cell[] } }; __retiCells?: () => unknown[] };
+        w.__retiCells = () =>
+          w.Jupyter.notebook
+            .get_cells()
+            .filter((c) => c.cell_type === "code")
+            .map((c) => {
+              const area = c.output_area.element[0]!;
+              const isFigure = (o: Output): boolean =>
+                !!o.data && ("application/vnd.plotly.v1+json" in o.data || /class="reti-figure"/.test(String(o.data["text/html"] ?? "")));
+              const outputs = c.output_area.outputs;
+              return {
+                count: typeof c.input_prompt_number === "number" ? c.input_prompt_number : null,
+                busy: c.input_prompt_number === "*",
+                outputs: outputs.length,
+                errors: outputs
+                  .filter((o) => o.output_type === "error" || o.name === "stderr")
+                  .map((o) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}` : String(o.text))),
+                figureOutputs: outputs.filter(isFigure).length,
+                figureNames: outputs.filter(isFigure).flatMap((o) => (o.metadata?.reti?.figure ? [o.metadata.reti.figure] : [])),
+                plots: Array.from(area.querySelectorAll(".js-plotly-plot")).filter((p) => p.querySelector(".main-svg")).length,
+                undrawn: Array.from(area.querySelectorAll(".reti-figure:not(.js-plotly-plot)")).map((e) => e.textContent ?? ""),
+                progress: Array.from(area.querySelectorAll(".reti-progress")).map((e) => e.textContent ?? ""),
+              };
+            });
+      });
+    },
+    async runAll(page) {
+      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+    },
+    async save(page) {
+      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
+    },
+    async screenshot(page, file) {
+      // The classic page scrolls inside #site: let the document grow to the notebook's height instead.
+      await page.evaluate(() => {
+        for (const el of [document.documentElement, document.body, document.getElementById("site")]) {
+          if (!el) continue;
+          el.style.height = "auto";
+          el.style.overflow = "visible";
+          el.style.position = "static";
+        }
+      });
+      await page.screenshot({ path: file, fullPage: true });
+    },
+  };
+}
+
+/** A running classic Notebook server. */
+export interface ClassicServer {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's classic Notebook (`jupyter-notebook`) on 127.0.0.1, serving `rootDir`, with no token,
+ * Jupyter's data, config and runtime folders under `jupyterDir` (where the course kernelspec is
+ * registered), and no browser. Resolves when it answers.
+ */
+export async function startClassicNotebook(rootDir: string, jupyterDir: string, timeoutMs = 60_000): Promise<ClassicServer> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on("error", reject);
+  });
+  const env = {
+    ...withCourseConfig(process.env),
+    JUPYTER_DATA_DIR: path.join(jupyterDir, "data"),
+    JUPYTER_CONFIG_DIR: path.join(jupyterDir, "config"),
+    JUPYTER_RUNTIME_DIR: path.join(jupyterDir, "runtime"),
+    IPYTHONDIR: path.join(jupyterDir, "ipython"),
+    BROWSER: "true",
+  };
+  const child = spawn(
+    "jupyter-notebook",
+    ["--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", "--NotebookApp.token=", "--NotebookApp.password=", `--notebook-dir=${rootDir}`, ...(process.getuid?.() === 0 ? ["--allow-root"] : [])],
+    { env, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let log = "";
+  child.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`jupyter-notebook exited (${child.exitCode}):\n${log}`);
+    const ok = await fetch(`${url}/api`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`jupyter-notebook did not answer at ${url} in ${timeoutMs / 1000} s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * lectures 000 and 003, training and evaluation).
  */
 import { type AxesOptions, type Figure, type Matrix, type PlotOptions, type Trace, type Vector, colorOf } from "./style";
-import { axis, baseLayout, figure, list, panelGrid, rows, tint } from "./spec";
+import { axis, baseLayout, figure, integerTicks, list, logAxis, panelGrid, rows, tint } from "./spec";
 
 /** One line of a line chart. Lecture 000 (training, loss). */
 export interface Series {
@@ -47,14 +47,30 @@ function seriesTrace(s: Series, i: number, axes: { xaxis?: string; yaxis?: strin
   };
 }
 
+/** Integer ticks when every x is a whole number over a short span (epochs, layers, steps: no 1.5, 2.5). */
+function wholeNumberTicks(series: Series[]): Record<string, unknown> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    const x = s.x ?? Array.from({ length: s.y.length }, (_, i) => i + 1);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (!Number.isInteger(v)) return {};
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  return hi - lo >= 1 && hi - lo <= 12 ? integerTicks(hi - lo, lo) : {};
+}
+
 /** A line chart of one or more series (e.g. a loss against the epoch). Notebooks 00–05 (training, loss). */
 export function lineChart(series: Series[], options: LineChartOptions = {}): Figure {
   if (series.length === 0) throw new Error("lineChart: no series given; pass at least one { name, y }");
   return figure(
     series.map((s, i) => seriesTrace(s, i)),
     baseLayout(options, {
-      xaxis: axis(options.xTitle, options.logX ? { type: "log" } : {}),
-      yaxis: axis(options.yTitle, options.logY ? { type: "log" } : {}),
+      xaxis: axis(options.xTitle, options.logX ? logAxis(series.map((s) => s.x ?? [])) : wholeNumberTicks(series)),
+      yaxis: axis(options.yTitle, options.logY ? logAxis(series.map((s) => s.y)) : {}),
     }),
     options.name,
   );
@@ -105,13 +121,17 @@ export function learningCurves(history: History, options: LearningCurveOptions =
     });
   }
   add("loss", "loss", 0, 1);
+  // Epochs are whole numbers: no 1.5, 2.5 ticks when there are only a few.
+  const epochs = Math.max(0, ...Object.values(history).map((v) => v.length));
+  const epochTicks = integerTicks(epochs, epochs <= 12 ? 1 : 0);
+  const lossValues = Object.entries(history).filter(([k]) => k === "loss" || k === "val_loss").map(([, v]) => v);
   const layout = baseLayout(options, {
-    xaxis: axis("epoch", { domain: lossPanel!.x, anchor: "y" }),
-    yaxis: axis("loss", { anchor: "x", ...(options.logLoss ? { type: "log" } : {}) }),
+    xaxis: axis("epoch", { domain: lossPanel!.x, anchor: "y", ...epochTicks }),
+    yaxis: axis("loss", { anchor: "x", ...(options.logLoss ? logAxis(lossValues) : {}) }),
   });
   if (accKey !== undefined) {
     add(accKey, "accuracy", 1, 2);
-    layout["xaxis2"] = axis("epoch", { domain: accPanel!.x, anchor: "y2" });
+    layout["xaxis2"] = axis("epoch", { domain: accPanel!.x, anchor: "y2", ...epochTicks });
     layout["yaxis2"] = axis("accuracy", { anchor: "x2" });
   }
   return figure(traces, layout, options.name);

@@ -2,13 +2,18 @@
  * `show(x)`: rich output in a tslab notebook for figures, polars DataFrames, images and markdown,
  * and a readable text summary anywhere else (plain node, tests, scripts). Every notebook.
  *
- * A figure is ONE display_data output whose MIME bundle holds the plotly JSON (JupyterLab with a
- * plotly renderer), HTML that draws it offline (plotly.js embedded once per kernel session, in
- * JupyterLab and in the classic notebook with require.js) and a one-line text description. tslab's
+ * A figure is ONE display_data output whose MIME bundle holds the plotly JSON
+ * (`application/vnd.plotly.v1+json`, drawn by JupyterLab's plotly renderer where installed), HTML that
+ * draws it offline (plotly.js loaded once per page from the Jupyter server's
+ * `nbextensions/reti/plotly-<version>.min.js`, then from the browser's cache; in JupyterLab and in the
+ * classic notebook with require.js) and a one-line text description. A saved notebook holds no copy of
+ * plotly.js (issue 19: 5–10 MB notebooks before). tslab's
  * public display API sends one MIME type per output, so whole bundles go through `runtime/tslab`.
  */
 import { createHash } from "crypto";
-import { readFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "fs";
+import { homedir } from "os";
+import { join as pathJoin } from "path";
 import { inspect } from "util";
 import { createRequire } from "module";
 import { type DisplayBundle, displayBundle, inKernel } from "../runtime/tslab";
@@ -41,42 +46,107 @@ function plotlyVersion(): string {
   return (nodeRequire("plotly.js-dist-min/package.json") as { version: string }).version;
 }
 
+/** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. Every notebook (display). */
+export const PLOTLY_ASSET_DIR = "reti";
+
+/** The served file's name, versioned so that a page never mixes two plotly.js versions. Every notebook (display). */
+export function plotlyAssetName(): string {
+  return `plotly-${plotlyVersion()}.min.js`;
+}
+
 /**
- * Browser-side cache of plotly.js in IndexedDB (per Jupyter server origin), so a figure still draws
- * after a page reload while the kernel, which embeds the library only once per session, keeps running.
- * `store` runs inside the embedding script; `load` runs in each figure's script when Plotly is missing.
+ * Copies plotly.js to `<dataDir>/nbextensions/reti/plotly-<version>.min.js` (where the classic Notebook,
+ * and JupyterLab through nbclassic, serve static files at `/nbextensions/`) unless it is there already;
+ * returns its path. `npm run lab` and `npm run hub` call it when they register the kernel, and the kernel
+ * itself before its first figure. Every notebook (display).
  */
-function cacheScript(action: "store" | "load"): string {
-  const key = JSON.stringify(`plotly.js-${plotlyVersion()}`);
-  const open = `var rq = indexedDB.open("reti", 1); rq.onupgradeneeded = function () { rq.result.createObjectStore("lib"); };`;
-  if (action === "store") {
-    return (
-      `try { var src = !window.__retiPlotlyFromCache && document.currentScript && document.currentScript.text;\n` +
-      `  if (src && window.indexedDB) { ${open}\n` +
-      `    rq.onsuccess = function () { rq.result.transaction("lib", "readwrite").objectStore("lib").put(src, ${key}); }; } } catch (e) {}`
-    );
+export function installPlotlyAsset(dataDir: string): string {
+  const dir = pathJoin(dataDir, "nbextensions", PLOTLY_ASSET_DIR);
+  const file = pathJoin(dir, plotlyAssetName());
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    copyFileSync(nodeRequire.resolve("plotly.js-dist-min"), tmp);
+    renameSync(tmp, file);
   }
+  return file;
+}
+
+/** Jupyter's per-user data folder as Jupyter computes it (JUPYTER_DATA_DIR, else XDG, else ~/.local/share/jupyter). */
+function jupyterDataDir(): string {
+  const env = process.env;
+  if (env["JUPYTER_DATA_DIR"]) return env["JUPYTER_DATA_DIR"];
+  if (process.platform === "darwin") return pathJoin(homedir(), "Library", "Jupyter");
+  if (process.platform === "win32") return pathJoin(env["APPDATA"] ?? pathJoin(homedir(), "AppData", "Roaming"), "jupyter");
+  return pathJoin(env["XDG_DATA_HOME"] || pathJoin(homedir(), ".local", "share"), "jupyter");
+}
+
+const ASSET_CHECKED = Symbol.for("reti.display.plotlyAssetChecked");
+
+/**
+ * Once per kernel session, before the first figure: makes sure the served plotly.js file exists in the
+ * user's Jupyter data folder (so a kernel registered before a plotly.js update still draws). Failures (a
+ * read-only home, the grader's sandbox) are ignored: the page then says how to install it.
+ */
+function ensurePlotlyAsset(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[ASSET_CHECKED]) return;
+  g[ASSET_CHECKED] = true;
+  try {
+    installPlotlyAsset(jupyterDataDir());
+  } catch {
+    // The figure's loader reports what is missing.
+  }
+}
+
+/**
+ * The page-side plotly.js loader, defined once per page by whichever figure runs first:
+ * `window.__retiPlotly()` resolves with window.Plotly, taken from (1) the page, (2) the browser's cache
+ * (IndexedDB, per Jupyter server origin), (3) the Jupyter server, which serves the file
+ * installPlotlyAsset wrote at `<base url>nbextensions/reti/plotly-<version>.min.js`. The source runs
+ * with `define` hidden so that it sets window.Plotly even where require.js is present (classic notebook).
+ */
+function loaderScript(): string {
+  const key = JSON.stringify(`plotly.js-${plotlyVersion()}`);
+  const asset = JSON.stringify(`nbextensions/${PLOTLY_ASSET_DIR}/${plotlyAssetName()}`);
   return (
-    `if (!window.__retiPlotlyCacheTried && window.indexedDB) { window.__retiPlotlyCacheTried = true;\n` +
-    `  try { ${open}\n` +
-    `    rq.onsuccess = function () { var get = rq.result.transaction("lib").objectStore("lib").get(${key});\n` +
-    `      get.onsuccess = function () { if (get.result && !window.Plotly) { window.__retiPlotlyFromCache = true;\n` +
-    `        var s = document.createElement("script"); s.text = get.result; document.head.appendChild(s); } }; }; } catch (e) {} }`
+    `  if (!window.__retiPlotly) window.__retiPlotly = (function () {\n` +
+    `    var loading = null;\n` +
+    `    function db(then) { try { var rq = indexedDB.open("reti", 1);\n` +
+    `      rq.onupgradeneeded = function () { rq.result.createObjectStore("lib"); };\n` +
+    `      rq.onsuccess = function () { then(rq.result); }; rq.onerror = function () { then(null); }; } catch (e) { then(null); } }\n` +
+    `    function fromCache() { return new Promise(function (ok) { if (!window.indexedDB) return ok(null);\n` +
+    `      db(function (d) { if (!d) return ok(null); try { var g = d.transaction("lib").objectStore("lib").get(${key});\n` +
+    `        g.onsuccess = function () { ok(g.result || null); }; g.onerror = function () { ok(null); }; } catch (e) { ok(null); } }); }); }\n` +
+    `    function store(src) { if (window.indexedDB) db(function (d) { try { if (d) d.transaction("lib", "readwrite").objectStore("lib").put(src, ${key}); } catch (e) {} }); }\n` +
+    `    function base() { var b = document.body && document.body.getAttribute("data-base-url");\n` +
+    `      if (!b) { try { b = JSON.parse(document.getElementById("jupyter-config-data").textContent).baseUrl; } catch (e) {} }\n` +
+    `      b = b || "/"; return b.charAt(b.length - 1) === "/" ? b : b + "/"; }\n` +
+    `    function fromServer() { var url = base() + ${asset};\n` +
+    `      return fetch(url, { credentials: "same-origin" }).then(function (r) {\n` +
+    `        if (!r.ok) throw new Error(url + " answered " + r.status); return r.text(); })\n` +
+    `        .then(function (src) { store(src); return src; }); }\n` +
+    `    function run(src) { var s = document.createElement("script");\n` +
+    `      s.text = "(function (define, module, exports) {\\n" + src + "\\n}).call(window, undefined, undefined, undefined);";\n` +
+    `      document.head.appendChild(s); if (!window.Plotly) throw new Error("plotly.js did not define window.Plotly"); return window.Plotly; }\n` +
+    `    return function () {\n` +
+    `      if (window.Plotly) return Promise.resolve(window.Plotly);\n` +
+    `      if (!loading) loading = fromCache().then(function (src) { return src || fromServer(); }).then(run);\n` +
+    `      return loading;\n` +
+    `    };\n` +
+    `  })();\n`
   );
 }
 
 /**
  * plotly.js from the `plotly.js-dist-min` package as an inline <script> that defines
  * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
- * would otherwise hand it to require.js. Works offline; the page also caches it for reloads.
- * Every notebook (display).
+ * would otherwise hand it to require.js. For self-contained pages (the HTML export) and
+ * RETI_PLOTLY=embed; notebook figures load it from the Jupyter server instead. Every notebook (display).
  */
 export function plotlyScript(): string {
   const source = readFileSync(nodeRequire.resolve("plotly.js-dist-min"), "utf8");
-  return (
-    `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n` +
-    `}).call(window, undefined, undefined, undefined);\n${cacheScript("store")}</script>`
-  );
+  return `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n}).call(window, undefined, undefined, undefined);</script>`;
 }
 
 /** A one-line description of a figure, for text-only front ends and logs. Every notebook (display). */
@@ -90,12 +160,72 @@ export function describeFigure(fig: Figure): string {
   );
 }
 
+/** Significant digits kept of the non-integer numbers in a saved figure (beyond what a plot can show). Every notebook (display). */
+export const FIGURE_DIGITS = 6;
+
+/**
+ * A figure spec as JSON with every non-integer number rounded to FIGURE_DIGITS significant digits, and
+ * typed arrays as plain arrays: a saved figure's data shrinks to about half (0.1234567890123456 → 0.123457)
+ * and nothing visible changes. Every notebook (display).
+ */
+export function compactJson(x: unknown): string {
+  return JSON.stringify(x, (key, v: unknown) => {
+    if (typeof v === "number") return Number.isInteger(v) || !Number.isFinite(v) ? v : Number(v.toPrecision(FIGURE_DIGITS));
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) v = Array.from(v as unknown as ArrayLike<number>);
+    if (DATA_ARRAY_KEYS.has(key) && Array.isArray(v)) return binaryArray(v) ?? v;
+    return v;
+  });
+}
+
+/** Trace keys whose long numeric arrays travel as plotly's binary arrays (data_array attributes). */
+const DATA_ARRAY_KEYS = new Set(["x", "y", "z"]);
+/** Arrays shorter than this stay plain JSON (readable, and not worth it). */
+const BINARY_MIN = 256;
+
+/**
+ * A long array (or matrix, rows of equal length) of finite numbers as plotly.js's typed-array spec
+ * `{ dtype, bdata, shape }` (plotly.js ≥ 2.28; what plotly.py sends): the smallest integer type that holds
+ * it, else float32. A 100 × 100 decision grid is 13 kB of base64 instead of ≈ 100 kB of indented JSON in
+ * the saved notebook. undefined when the array does not qualify. Every notebook (display).
+ */
+function binaryArray(v: unknown[]): { dtype: string; bdata: string; shape?: string } | undefined {
+  const matrix = v.length > 0 && Array.isArray(v[0]);
+  const rows = matrix ? (v as unknown[][]) : [v];
+  const cols = rows[0]!.length;
+  if (rows.length * cols < BINARY_MIN || rows.some((r) => !Array.isArray(r) || r.length !== cols)) return undefined;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let integer = true;
+  for (const r of rows) {
+    for (const e of r) {
+      if (typeof e !== "number" || !Number.isFinite(e)) return undefined;
+      if (e < lo) lo = e;
+      if (e > hi) hi = e;
+      if (integer && !Number.isInteger(e)) integer = false;
+    }
+  }
+  const types: [string, new (n: number) => ArrayLike<number> & { buffer: ArrayBufferLike; [i: number]: number }, number, number][] = [
+    ["u1", Uint8Array, 0, 255], ["i1", Int8Array, -128, 127], ["u2", Uint16Array, 0, 65535], ["i2", Int16Array, -32768, 32767],
+    ["u4", Uint32Array, 0, 4294967295], ["i4", Int32Array, -2147483648, 2147483647],
+  ];
+  const [dtype, Type] = (integer ? types.find(([, , min, max]) => lo >= min && hi <= max) : undefined) ?? ["f4", Float32Array];
+  const out = new Type(rows.length * cols);
+  let k = 0;
+  for (const r of rows) for (const e of r as number[]) out[k++] = e;
+  const bdata = Buffer.from(out.buffer).toString("base64");
+  return matrix ? { dtype, bdata, shape: `${rows.length},${cols}` } : { dtype, bdata };
+}
+
 /** Stable element id for a figure: a hash of its spec and its position in the session. */
 function elementId(json: string, counter: number): string {
   return `reti-fig-${createHash("sha1").update(`${counter}\n${json}`).digest("hex").slice(0, 16)}`;
 }
 
 let figureCounter = 0;
+
+/** What a figure says where plotly.js could be neither found in the page or its cache nor fetched from the server. Every notebook (display). */
+export const PLOTLY_MISSING =
+  "plotly.js could not be loaded: run `npm run lab -- --register-only` in the course folder once (it installs plotly.js where Jupyter serves it), then reload this page";
 
 /**
  * What the figure's placeholder says after its description, seen where the drawing script did not run:
@@ -111,29 +241,30 @@ export const FIGURE_HINT =
  * With `includePlotly`, the library is embedded first. Every notebook (display).
  */
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
-  const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
+  const spec = compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
   const id = options.id ?? elementId(spec, figureCounter);
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
   const draw =
     `<script type="text/javascript">(function () {\n` +
     `  var spec = ${scriptSafe(spec)};\n` +
-    `  function draw() {\n` +
-    `    var els = document.querySelectorAll('div[id="${id}"]');\n` +
-    `    for (var i = 0; i < els.length; i++) {\n` +
-    `      if (els[i].getAttribute("data-drawn")) continue;\n` +
-    `      els[i].setAttribute("data-drawn", "1"); els[i].textContent = "";\n` +
-    `      window.Plotly.newPlot(els[i], spec.data, spec.layout, spec.config)\n` +
-    `        .then(function (gd) { if (spec.frames) return window.Plotly.addFrames(gd, spec.frames); });\n` +
-    `    }\n` +
+    `  function each(f) { var els = document.querySelectorAll('div[id="${id}"]'); for (var i = 0; i < els.length; i++) f(els[i]); }\n` +
+    `  function draw(Plotly) {\n` +
+    `    each(function (el) {\n` +
+    `      if (el.getAttribute("data-drawn")) return;\n` +
+    `      el.setAttribute("data-drawn", "1"); el.textContent = "";\n` +
+    `      Plotly.newPlot(el, spec.data, spec.layout, spec.config)\n` +
+    `        .then(function (gd) { if (spec.frames) return Plotly.addFrames(gd, spec.frames); });\n` +
+    `    });\n` +
     `  }\n` +
-    `  if (window.Plotly) { draw(); return; }\n` +
-    `  ${cacheScript("load")}\n` +
-    `  var tries = 0, timer = setInterval(function () {\n` +
-    `    if (window.Plotly) { clearInterval(timer); draw(); }\n` +
-    `    else if (++tries > 400) { clearInterval(timer); var el = document.getElementById("${id}");\n` +
-    `      if (el) el.textContent = "plotly.js is not loaded in this page: restart the kernel and run the notebook from the top (the first figure of a kernel session embeds it); if the notebook is not trusted, File > Trust Notebook first.";\n` +
-    `    }\n` +
-    `  }, 50);\n` +
+    `  if (window.Plotly) { draw(window.Plotly); return; }\n` +
+    loaderScript() +
+    `  window.__retiPlotly().then(draw, function (err) {\n` +
+    `    var msg = ${scriptSafe(JSON.stringify(PLOTLY_MISSING))} + " (" + err.message + ")";\n` +
+    `    each(function (el) {\n` +
+    `      if (el.querySelector("img")) { el.style.height = "auto"; var p = document.createElement("div"); p.style.fontSize = "smaller"; p.textContent = msg; el.appendChild(p); }\n` +
+    `      else el.textContent = msg;\n` +
+    `    });\n` +
+    `  });\n` +
     `})();</script>`;
   const div = `<div id="${id}" class="reti-figure" style="width:100%;height:${height}px">${escapeHtml(describeFigure(fig) + FIGURE_HINT)}</div>`;
   return `${options.includePlotly ? plotlyScript() : ""}${div}\n${draw}`;
@@ -148,7 +279,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
   figureCounter++;
   return {
     data: {
-      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) },
+      [PLOTLY_MIME]: JSON.parse(compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) })) as unknown,
       "text/html": html,
       "text/plain": describeFigure(fig),
     },
@@ -157,12 +288,16 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
 }
 
 /**
- * Shows a figure, embedding plotly.js in the first figure output of the kernel session.
- * `displayId`/`update` make it a live output that later calls replace. Every notebook (display).
+ * Shows a figure. In a kernel its HTML loads plotly.js from the Jupyter server (installed there on the
+ * session's first figure), so a saved notebook holds only the figures' data; RETI_PLOTLY=embed embeds
+ * the library (≈ 4.9 MB) in the session's first figure output instead, for front ends that serve no
+ * nbextensions. `displayId`/`update` make it a live output that later calls replace. Every notebook (display).
  */
 export function showFigure(fig: Figure, options: { displayId?: string; update?: boolean } = {}): void {
   const g = globalThis as Record<symbol, unknown>;
-  const embed = !g[EMBEDDED] && inKernel();
+  const kernel = inKernel();
+  if (kernel) ensurePlotlyAsset();
+  const embed = kernel && process.env["RETI_PLOTLY"] === "embed" && !g[EMBEDDED];
   const live = options.displayId !== undefined;
   // A live output is replaced by its updates, so it cannot hold the library: it gets its own output.
   if (embed && live) displayBundle({ data: { "text/html": plotlyScript() }, metadata: {} });

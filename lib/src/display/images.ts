@@ -3,7 +3,7 @@
  * (MNIST digits, filters, feature maps). Notebooks 00, 02 and 05 (lectures 000 and 001, CNN and MNIST).
  */
 import { type AxesOptions, type Figure, type Matrix, type PlotOptions, type Trace, type Vector, SEQUENTIAL_SCALE } from "./style";
-import { axis, baseLayout, figure, list, panelGrid, rows, textLabel } from "./spec";
+import { axis, baseLayout, figure, integerTicks, list, panelGrid, rows, textLabel } from "./spec";
 import { imagePng } from "./png";
 
 /** Options of `heatmap`. Notebook 05 (lecture 000, MLP weights, CNN feature maps). */
@@ -35,14 +35,28 @@ export function heatmap(z: Matrix, options: HeatmapOptions = {}): Figure {
     ...(options.zmid === undefined ? {} : { zmid: options.zmid }),
     ...(options.textFormat === undefined ? {} : { texttemplate: `%{z:${options.textFormat}}` }),
   };
+  const matrix = options.x === undefined && options.y === undefined;
+  const cols = zz[0]?.length ?? 0;
   return figure(
     [trace],
     baseLayout(options, {
-      xaxis: axis(options.xTitle, { showgrid: false }),
-      yaxis: axis(options.yTitle, { showgrid: false, ...(options.matrixOrder === false ? {} : { autorange: "reversed" }) }),
+      xaxis: axis(options.xTitle, { showgrid: false, ...(matrix ? matrixAxis(cols) : {}) }),
+      yaxis: axis(options.yTitle, {
+        showgrid: false,
+        ...(options.matrixOrder === false ? {} : { autorange: "reversed" }),
+        ...(matrix ? { ...matrixAxis(zz.length), scaleanchor: "x", scaleratio: 1 } : {}),
+      }),
     }),
     options.name,
   );
+}
+
+/**
+ * A matrix drawn as a matrix (issue 19): integer indices as ticks (never −0.5, 0.5, …), and, with the
+ * y axis's `scaleanchor`, square cells; the axis shrinks to its cells instead of stretching them.
+ */
+function matrixAxis(count: number): Record<string, unknown> {
+  return { ...integerTicks(count), constrain: "domain", zeroline: false };
 }
 
 /** A grey-scale (single channel) image: `data` holds height × width values, row by row. Lectures 000 and 001 (CNN and MNIST). */

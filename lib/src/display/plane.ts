@@ -5,7 +5,7 @@
  */
 import { type Extent, type GridFunction, evaluateGrid } from "../core/grid";
 import { type AxesOptions, type Figure, type Matrix, type Trace, type Vector, SEQUENTIAL_SCALE, colorOf } from "./style";
-import { axis, baseLayout, figure, list, rows, tint } from "./spec";
+import { axis, baseLayout, figure, list, niceStep, rows, tint } from "./spec";
 
 /** Points of a 2-D classification problem: one row [x1, x2] per point, one class label per point. Lectures 001 and 003 (perceptron and MLP). */
 export interface LabelledPoints {
@@ -200,8 +200,25 @@ export interface LossSurfaceOptions extends AxesOptions {
   logZ?: boolean;
   /** Number of contour levels (default 20). */
   levels?: number;
-  /** Where the legend goes: "top-left" (default) or "bottom-right", for trajectories that start top-left. */
-  legend?: "top-left" | "bottom-right";
+  /**
+   * Where the legend goes: "top-left" (default), "bottom-right" (for trajectories that start top-left), or
+   * "below" the plot, covering nothing (for surfaces whose every corner matters, e.g. Rosenbrock's).
+   */
+  legend?: "top-left" | "bottom-right" | "below";
+}
+
+/** Line dashes and point markers of successive trajectories (told apart where they overlap). */
+const TRAJECTORY_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+const TRAJECTORY_MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "triangle-down"];
+
+/**
+ * Contour levels at round values (issue 19: colour-bar ticks at 1.998, 1.325 before): about `count`
+ * levels from `lo` to `hi`, their step one of 1, 2, 5 × 10ᵏ, start and end multiples of it.
+ */
+function contourLevels(lo: number, hi: number, count: number): { start: number; end: number; size: number } {
+  if (!(hi > lo)) return { start: lo, end: lo + 1, size: 1 };
+  const size = niceStep((hi - lo) / count);
+  return { start: Math.floor(lo / size) * size, end: Math.ceil(hi / size) * size, size };
 }
 
 /**
@@ -213,8 +230,7 @@ export function lossSurface(loss: (w1: number, w2: number) => number, extent: Ex
   const grid = evaluateGrid((pts) => pts.map(([a, b]) => loss(a!, b!)), extent, options.resolution ?? 80);
   const z = options.logZ ? grid.z.map((r) => r.map((v) => Math.log10(Math.max(v, 1e-12)))) : grid.z;
   const flat = z.flat();
-  const [lo, hi] = [Math.min(...flat), Math.max(...flat)];
-  const levels = options.levels ?? 20;
+  const levels = contourLevels(Math.min(...flat), Math.max(...flat), options.levels ?? 20);
   const traces: Trace[] = [
     {
       type: "contour",
@@ -223,39 +239,48 @@ export function lossSurface(loss: (w1: number, w2: number) => number, extent: Ex
       y: grid.y,
       z,
       colorscale: SEQUENTIAL_SCALE,
-      contours: { start: lo, end: hi, size: (hi - lo) / levels || 1, coloring: "heatmap" },
+      contours: { ...levels, coloring: "heatmap" },
       line: { width: 0.5, color: "rgba(255,255,255,0.5)" },
       colorbar: { title: { text: options.logZ ? "log₁₀ L" : "L" }, thickness: 12 },
       hoverinfo: "skip",
     },
   ];
+  // Paths that share a valley overlap (Rosenbrock's): the later ones, often the fastest and longest, are
+  // drawn first and widest, so that each earlier path stays visible on top; the legend keeps the given order.
+  const paths: Trace[] = [];
   (options.trajectories ?? []).forEach((t, i) => {
     const pts = rows(t.points);
     const color = colorOf(t.color ?? (i + 1 === 6 ? 7 : i + 1)); // by default no blue (dark on Viridis) nor yellow (its top)
-    traces.push({
+    // Each path has its own dash and marker, to be told apart where they overlap.
+    const mark = TRAJECTORY_MARKERS[i % TRAJECTORY_MARKERS.length]!;
+    paths.push({
       type: "scatter",
       mode: "lines+markers",
       name: t.name,
+      legendrank: 1000 + i,
       x: pts.map((p) => p[0]),
       y: pts.map((p) => p[1]),
-      line: { color, width: 2.5 },
+      line: { color, width: 2 + 0.6 * i, dash: TRAJECTORY_DASHES[i % TRAJECTORY_DASHES.length] },
       marker: {
         color,
-        size: pts.map((_, k) => (k === 0 || k === pts.length - 1 ? 12 : 5)),
-        symbol: pts.map((_, k) => (k === 0 ? "circle" : k === pts.length - 1 ? "star" : "circle")),
+        size: pts.map((_, k) => (k === 0 || k === pts.length - 1 ? 13 : 6 + i)),
+        symbol: pts.map((_, k) => (k === 0 ? "circle" : k === pts.length - 1 ? "star" : mark)),
         line: { color: "#ffffff", width: 1 },
       },
     });
   });
+  traces.push(...paths.reverse());
   return figure(
     traces,
     baseLayout(options, {
       xaxis: axis(options.xTitle ?? "w₁", { range: extent.x, showgrid: false }),
       yaxis: axis(options.yTitle ?? "w₂", { range: extent.y, showgrid: false }),
       legend:
-        options.legend === "bottom-right"
-          ? { bgcolor: "rgba(255,255,255,0.8)", x: 0.99, xanchor: "right", y: 0.01, yanchor: "bottom" }
-          : { bgcolor: "rgba(255,255,255,0.8)", x: 0.01, y: 0.99 },
+        options.legend === "below"
+          ? { orientation: "h", x: 0, xanchor: "left", y: -0.15, yanchor: "top", bgcolor: "rgba(255,255,255,0)" }
+          : options.legend === "bottom-right"
+            ? { bgcolor: "rgba(255,255,255,0.8)", x: 0.99, xanchor: "right", y: 0.01, yanchor: "bottom" }
+            : { bgcolor: "rgba(255,255,255,0.8)", x: 0.01, y: 0.99 },
     }),
     options.name,
   );

@@ -95,7 +95,69 @@ export function panelGrid(count: number, columns: number, { hgap = 0, vgap = 0 }
   });
 }
 
-/** A text annotation centred horizontally at (x, y), hanging below that point ("top") or standing on it ("bottom"). */
-export function textLabel(text: string, x: number, y: number, at: { xref: string; yref: string; anchor: "top" | "bottom"; size: number }): Record<string, unknown> {
-  return { text, xref: at.xref, yref: at.yref, x, y, yanchor: at.anchor, xanchor: "center", showarrow: false, font: { size: at.size } };
+/** A text annotation centred horizontally at (x, y), hanging below that point ("top") or standing on it ("bottom"), `yshift` pixels up. */
+export function textLabel(text: string, x: number, y: number, at: { xref: string; yref: string; anchor: "top" | "bottom"; size: number; yshift?: number }): Record<string, unknown> {
+  return { text, xref: at.xref, yref: at.yref, x, y, yanchor: at.anchor, xanchor: "center", showarrow: false, font: { size: at.size }, ...(at.yshift ? { yshift: at.yshift } : {}) };
+}
+
+/** The smallest of 1, 2, 5, 10, 20, 50, … that is at least `x` (a readable tick or level step). */
+export function niceStep(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x * (1 - 1e-9)) return m * p;
+  return 10 * p;
+}
+
+/**
+ * Axis settings for whole-number coordinates (epochs, layers, matrix indices) running up to `count`:
+ * ticks only at integers, every one up to 12, else at a readable integer step. Issue 19 (plot polish).
+ */
+export function integerTicks(count: number, tick0 = 0): Record<string, unknown> {
+  return { tickmode: "linear", tick0, dtick: count <= 12 ? 1 : niceStep(count / 10), tickformat: "d" };
+}
+
+/**
+ * Settings of a logarithmic axis over `values`: powers of ten written as 10⁻⁴ (not SI suffixes such as
+ * 100µ), one tick per decade when the data spans two decades or more, else 1-2-5 ticks (no crowded
+ * minor labels). Issue 19 (plot polish).
+ */
+export function logAxis(values: ArrayLike<number>[]): Record<string, unknown> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x > 0 && Number.isFinite(x)) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+    }
+  }
+  const decades = lo <= hi ? Math.log10(hi / lo) : 0;
+  if (!(lo <= hi) || decades >= 2) return { type: "log", exponentformat: "power", showexponent: "all", dtick: 1 };
+  // Less than two decades: labelled ticks at 1, 2, 5 × 10ᵏ (every digit when that gives fewer than 3).
+  const ticks = (digits: number[]): number[] => {
+    const out: number[] = [];
+    for (let k = Math.floor(Math.log10(lo)) - 1; k <= Math.ceil(Math.log10(hi)); k++) {
+      for (const m of digits) {
+        const v = Number((m * 10 ** k).toPrecision(6));
+        if (v >= lo / 1.05 && v <= hi * 1.05) out.push(v);
+      }
+    }
+    return out;
+  };
+  let tickvals = ticks([1, 2, 5]);
+  if (tickvals.length < 3) tickvals = ticks([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  return { type: "log", tickmode: "array", tickvals, ticktext: tickvals.map(logTickText) };
+}
+
+const SUPERSCRIPT: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
+
+/** A log-axis tick label: plain for 0.001 … 9999, else m·10ᵏ (never an SI suffix). */
+function logTickText(v: number): string {
+  if (v >= 1e-3 && v < 1e4) return String(Number(v.toPrecision(3)));
+  const k = Math.floor(Math.log10(v) + 1e-9);
+  const m = Number((v / 10 ** k).toPrecision(3));
+  const power = `10${String(k).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c]!)}`;
+  return m === 1 ? power : `${m}·${power}`;
 }

@@ -25,9 +25,12 @@ export function subplots(figures: Figure[], options: SubplotOptions = {}): Figur
   // Between rows: the upper panel's tick labels and axis title, then the lower panel's title (in pixels).
   const hasTitles = figures.some((f, i) => (options.titles?.[i] ?? titleText(f.layout)) !== undefined);
   const margin = layout["margin"] as { t: number; b: number };
-  const plotHeight = (layout.height as number) - margin.t - margin.b;
-  const vgap = gridRows === 1 ? 0 : Math.min(0.3, (hasTitles ? 90 : 65) / plotHeight);
-  const panels = panelGrid(figures.length, columns, { hgap: 0.08, vgap });
+  // Room for the top row's panel titles under the figure's title.
+  if (hasTitles) layout["margin"] = { ...margin, t: margin.t + (options.title ? 28 : 10) };
+  const plotHeight = (layout.height as number) - (layout["margin"] as { t: number }).t - margin.b;
+  const vgap = gridRows === 1 ? 0 : Math.min(0.3, (hasTitles ? 100 : 65) / plotHeight);
+  // Between columns: the right panel's tick labels and axis title clear of the left panel.
+  const panels = panelGrid(figures.length, columns, { hgap: 0.1, vgap });
   const traces: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
   const seenLegend = new Set<string>();
@@ -56,7 +59,8 @@ export function subplots(figures: Figure[], options: SubplotOptions = {}): Figur
     layout[`yaxis${k}`] = { ...fy, domain: [y0, y1], anchor: `x${k}`, ...(sa === undefined ? {} : { scaleanchor: `x${k}` }) };
     const title = options.titles?.[i] ?? titleText(f.layout);
     if (title !== undefined) {
-      annotations.push(textLabel(title, (x0 + x1) / 2, y1, { xref: "paper", yref: "paper", anchor: "bottom", size: 15 }));
+      // 8 px above the panel: clear of its top tick label and of a reversed axis's ticks.
+      annotations.push(textLabel(title, (x0 + x1) / 2, y1, { xref: "paper", yref: "paper", anchor: "bottom", size: 15, yshift: 8 }));
     }
   });
   if (annotations.length > 0) layout["annotations"] = annotations;
