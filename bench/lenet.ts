@@ -8,6 +8,7 @@
  */
 import { loadavg } from "node:os";
 import { best, TorchReference, type StepTime } from "./torch";
+import { printProfile, profileKernels, type StepProfile } from "./profile";
 import { lenet5 } from "../lib/src/tfjs/architectures";
 import { seed } from "../lib/src/core/random";
 import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
@@ -58,32 +59,18 @@ async function throughput(backend: BackendName, seconds: number): Promise<Result
   return { backend, impl: backend, imagesPerSecond: (1000 * BATCH) / ms, msPerStep: ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-/**
- * Time per kernel (summed over its calls in one training step) on the active backend, largest first: the minimum
- * over `runs` profiled steps, which filters out interference from other processes on a shared machine.
- */
-async function profileStep(runs = 9): Promise<{ kernel: string; ms: number; calls: number }[]> {
+/** A per-kernel CPU-time profile of one wasm training step (the least of 9 steps per kernel). */
+async function profileStep(): Promise<StepProfile> {
   seed(0);
   const model = compiled();
   const { x, y } = batch();
-  await model.trainOnBatch(x, y);
-  const best = new Map<string, { ms: number; calls: number }>();
-  for (let run = 0; run < runs; run++) {
-    const info = await tf.profile(async () => {
-      await model.trainOnBatch(x, y);
-    });
-    const step = new Map<string, { ms: number; calls: number }>();
-    for (const k of info.kernels) {
-      const t = step.get(k.name) ?? { ms: 0, calls: 0 };
-      t.ms += k.kernelTimeMs as number;
-      t.calls += 1;
-      step.set(k.name, t);
-    }
-    for (const [name, t] of step) best.set(name, { ms: Math.min(best.get(name)?.ms ?? Infinity, t.ms), calls: t.calls });
-  }
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+  const profile = await profileKernels(async () => {
+    await model.trainOnBatch(x, y);
+  });
   tf.dispose([x, y]);
   model.dispose();
-  return [...best].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
+  return profile;
 }
 
 async function main(): Promise<void> {
@@ -122,12 +109,7 @@ async function main(): Promise<void> {
   );
   if (wanted.includes("wasm") && !process.argv.includes("--no-profile")) {
     await initBackend("wasm");
-    const profile = await profileStep();
-    const total = profile.reduce((s, p) => s + p.ms, 0);
-    console.log(`wasm kernel profile of one training step (per kernel, the minimum of 9 steps; ${total.toFixed(1)} ms in kernels):`);
-    console.table(
-      profile.slice(0, 12).map((p) => ({ kernel: p.kernel, calls: p.calls, ms: p.ms.toFixed(2), share: `${((100 * p.ms) / total).toFixed(1)} %` })),
-    );
+    printProfile("wasm profile of one training step", await profileStep());
   }
 }
 
