@@ -369,8 +369,8 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
     return dx;
   }
 
-  /** ReLU'd inputs: a third of them are 0, so many windows tie. */
-  const inputOf = (c: PCase) => values(tf.util.sizeFromShape(c.x), 31).map((v) => Math.max(0, v + 0.3));
+  /** ReLU'd inputs on four levels (0, ⅓, ⅔, 1): most windows tie, at 0 and above it, in every cell order. */
+  const inputOf = (c: PCase) => values(tf.util.sizeFromShape(c.x), 31).map((v) => Math.max(0, Math.round(3 * v) / 3));
 
   for (const backend of ["wasm", "cpu"] as const) {
     for (const c of pcases) {

@@ -44,6 +44,36 @@ function switchNonOverlapping(info: PoolInfo, x: Float32Array, y: Float32Array, 
   }
 }
 
+/** 2×2 windows with stride 2 and no padding (LeNet-5's pooling), the four cells unrolled; y is the forward output. */
+function switch2x2(info: PoolInfo, x: Float32Array, y: Float32Array, g: Float32Array, dx: Float32Array): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth } = info;
+  const row = inWidth * C;
+  for (let n = 0; n < batchSize; n++) {
+    for (let yr = 0; yr < outHeight; yr++) {
+      for (let yc = 0; yc < outWidth; yc++) {
+        const o = ((n * outHeight + yr) * outWidth + yc) * C;
+        const i0 = ((n * inHeight + 2 * yr) * inWidth + 2 * yc) * C;
+        const i1 = i0 + C;
+        const i2 = i0 + row;
+        const i3 = i2 + C;
+        for (let d = 0; d < C; d++) {
+          const m = y[o + d]!;
+          const gv = g[o + d]!;
+          const e0 = +(x[i0 + d] === m);
+          const e1 = +(x[i1 + d] === m) * (1 - e0);
+          const t1 = e0 + e1;
+          const e2 = +(x[i2 + d] === m) * (1 - t1);
+          const e3 = +(x[i3 + d] === m) * (1 - t1 - e2);
+          dx[i0 + d] = gv * e0;
+          dx[i1 + d] = gv * e1;
+          dx[i2 + d] = gv * e2;
+          dx[i3 + d] = gv * e3;
+        }
+      }
+    }
+  }
+}
+
 /** Any windows: scan each window for its first maximum and add the gradient there. */
 function switchScan(info: PoolInfo, x: Float32Array, g: Float32Array, dx: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
@@ -90,7 +120,10 @@ export function makeMaxPoolGrad(backendName: string): tf.KernelConfig {
     const g = values(backend, dy);
     const dx = out.values();
     const disjoint = info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth;
-    if (disjoint && pooled !== undefined) switchNonOverlapping(info, x, values(backend, pooled), g, dx);
+    const plain2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2;
+    const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+    if (pooled !== undefined && plain2x2 && unpadded) switch2x2(info, x, values(backend, pooled), g, dx);
+    else if (disjoint && pooled !== undefined) switchNonOverlapping(info, x, values(backend, pooled), g, dx);
     else switchScan(info, x, g, dx);
     return out.info;
   };
