@@ -408,15 +408,20 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
   });
 });
 
-describe("wasm Identity shares memory", () => {
-  it("a clone survives its source's disposal, and the engine's saved tensors leak nothing", async () => {
+describe("wasm Identity and same-type Cast share memory", () => {
+  it("a clone or cast survives its source's disposal, other casts convert, and the engine's saved tensors leak nothing", async () => {
     await initBackend("wasm");
     const before = tf.memory();
-    const a = tf.tensor1d([1, 2, 3]);
+    const a = tf.tensor1d([1, 2.5, 3]);
     const b = tf.clone(a);
+    const c32 = tf.cast(a, "float32");
+    const i32 = tf.cast(a, "int32");
     a.dispose();
-    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
-    b.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2.5, 3]);
+    expect(Array.from(c32.dataSync())).toEqual([1, 2.5, 3]);
+    expect(i32.dtype).toBe("int32");
+    expect(Array.from(i32.dataSync())).toEqual([1, 2, 3]);
+    tf.dispose([b, c32, i32]);
     const c = cases[6]!;
     grads(c);
     expect(tf.memory().numTensors).toBe(before.numTensors);

@@ -16,3 +16,18 @@ export function makeIdentity(backendName: string, stock: tf.KernelConfig): tf.Ke
   };
   return { kernelName: "Identity", backendName, kernelFunc, setupFunc: stock.setupFunc };
 }
+
+/**
+ * Cast on wasm that shares its input when the type does not change (ReLU's gradient casts its float32 step
+ * mask to float32 on every layer; the stock kernel copies); other casts go to `stock`.
+ */
+export function makeCast(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as unknown as tf.CastAttrs;
+    if (x.dtype !== dtype || dtype === "string") return stock.kernelFunc(args);
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  return { kernelName: "Cast", backendName, kernelFunc, setupFunc: stock.setupFunc };
+}
