@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { output, values } from "./call";
 
-/** The kernel's name in tfjs's registry. */
+/** The fused update's kernel name in tfjs's registry. Notebooks 03, 05, 06 (lecture 003, Adam). */
 export const FUSED_ADAM = "RetiFusedAdam";
 
 /** Attributes of one update: the optimizer's constants and the bias corrections 1 − β₁ᵗ, 1 − β₂ᵗ. */
@@ -22,7 +22,7 @@ interface AdamAttrs {
   correction2: number;
 }
 
-/** The fused Adam kernel for `backendName`: inputs x, g, m, v; outputs the new x, m, v. */
+/** The fused Adam kernel for `backendName`: inputs x, g, m, v; outputs the new x, m, v. Lecture 003 (Adam). */
 export function makeFusedAdam(backendName: string): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = ({ inputs, backend: b, attrs }) => {
     const backend = b as tf.KernelBackend;
