@@ -1,11 +1,14 @@
 /**
  * LeNet-5 training throughput (images/s, batch 64) on every available TensorFlow.js backend and, when
  * Debian's python3-torch is installed, the same network in PyTorch in the same run; then a per-kernel profile
- * of one wasm training step. Usage: npm run bench:lenet [-- --seconds 5 --backends wasm,cpu --batch 64 --no-torch --no-profile]
+ * of one wasm training step. The measurements alternate, tfjs then PyTorch, for `--rounds` rounds, and the best
+ * round of each (least CPU time per step) is reported with both wall and CPU time; the ratio is taken on CPU
+ * time, the fair measure on a shared machine. Usage:
+ *   npm run bench:lenet [-- --seconds 3 --rounds 3 --backends wasm,cpu --batch 64 --no-torch --no-profile]
  */
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
+import { best, TorchReference, type StepTime } from "./torch";
+import { printProfile, profileKernels, type StepProfile } from "./profile";
 import { lenet5 } from "../lib/src/tfjs/architectures";
 import { seed } from "../lib/src/core/random";
 import { BACKENDS, initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
@@ -16,12 +19,10 @@ function option(name: string): string | undefined {
 }
 
 const BATCH = Number(option("batch") ?? 64);
-const PYTHON = "/usr/bin/python3";
 
-interface Result {
+interface Result extends StepTime {
   backend: string;
   imagesPerSecond: number;
-  msPerStep: number;
 }
 
 
@@ -46,88 +47,69 @@ async function throughput(backend: BackendName, seconds: number): Promise<Result
   for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
   let steps = 0;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   while (steps < 2 || performance.now() - start < seconds * 1000) {
     await model.trainOnBatch(x, y);
     steps++;
   }
   const ms = (performance.now() - start) / steps;
+  const cpu = process.cpuUsage(cpu0);
   tf.dispose([x, y]);
   model.dispose();
-  return { backend, imagesPerSecond: (1000 * BATCH) / ms, msPerStep: ms };
+  return { backend, impl: backend, imagesPerSecond: (1000 * BATCH) / ms, msPerStep: ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-/**
- * Time per kernel (summed over its calls in one training step) on the active backend, largest first: the minimum
- * over `runs` profiled steps, which filters out interference from other processes on a shared machine.
- */
-async function profileStep(runs = 9): Promise<{ kernel: string; ms: number; calls: number }[]> {
+/** A per-kernel CPU-time profile of one wasm training step (the least of 9 steps per kernel). */
+async function profileStep(): Promise<StepProfile> {
   seed(0);
   const model = compiled();
   const { x, y } = batch();
-  await model.trainOnBatch(x, y);
-  const best = new Map<string, { ms: number; calls: number }>();
-  for (let run = 0; run < runs; run++) {
-    const info = await tf.profile(async () => {
-      await model.trainOnBatch(x, y);
-    });
-    const step = new Map<string, { ms: number; calls: number }>();
-    for (const k of info.kernels) {
-      const t = step.get(k.name) ?? { ms: 0, calls: 0 };
-      t.ms += k.kernelTimeMs as number;
-      t.calls += 1;
-      step.set(k.name, t);
-    }
-    for (const [name, t] of step) best.set(name, { ms: Math.min(best.get(name)?.ms ?? Infinity, t.ms), calls: t.calls });
-  }
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+  const profile = await profileKernels(async () => {
+    await model.trainOnBatch(x, y);
+  });
   tf.dispose([x, y]);
   model.dispose();
-  return [...best].map(([kernel, t]) => ({ kernel, ...t })).sort((a, b) => b.ms - a.ms);
-}
-
-function torchResults(seconds: number): Result[] | string {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed; apt-get install python3-torch)`;
-  const script = fileURLToPath(new URL("./lenet_torch.py", import.meta.url));
-  const run = spawnSync(PYTHON, [script, String(seconds), String(BATCH)], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1" },
-  });
-  if (run.status !== 0) return `PyTorch run failed: ${run.stderr}`;
-  return run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Result);
+  return profile;
 }
 
 async function main(): Promise<void> {
   const seconds = Number(option("seconds") ?? 3);
-  const wanted = (option("backends") ?? BACKENDS.join(",")).split(",");
-  console.log(`LeNet-5 training, batch ${BATCH}, Adam; ${seconds} s per backend; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  const results: Result[] = [];
-  for (const name of wanted) {
-    try {
-      results.push(await throughput(name as BackendName, seconds));
-    } catch (error) {
-      console.log(`${name}: skipped (${(error as Error).message.split("\n")[0]})`);
-    }
-  }
-  const torch = process.argv.includes("--no-torch") ? "PyTorch skipped (--no-torch)" : torchResults(seconds);
+  const rounds = Number(option("rounds") ?? 3);
+  let wanted = (option("backends") ?? BACKENDS.join(",")).split(",");
+  console.log(`LeNet-5 training, batch ${BATCH}, Adam; ${rounds} rounds of ${seconds} s per backend; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const torch = process.argv.includes("--no-torch") ? "PyTorch skipped (--no-torch)" : TorchReference.start("lenet_torch.py", [String(BATCH)]);
   if (typeof torch === "string") console.log(torch);
-  else results.push(...torch);
-  const reference = typeof torch === "string" ? undefined : torch[0];
+  const measured: Result[][] = [];
+  for (let round = 0; round < rounds; round++) {
+    const results: Result[] = [];
+    for (const name of wanted) {
+      try {
+        results.push(await throughput(name as BackendName, seconds));
+      } catch (error) {
+        console.log(`${name}: skipped (${(error as Error).message.split("\n")[0]})`);
+        wanted = wanted.filter((w) => w !== name);
+      }
+    }
+    if (typeof torch !== "string") results.push(...((await torch.round(seconds, 1)) as Result[]));
+    measured.push(results);
+  }
+  if (typeof torch !== "string") torch.close();
+  const results = best(measured) as Result[];
+  const reference = results.find((r) => r.impl.startsWith("pytorch"));
+  console.log(`best of ${rounds} rounds per implementation (least CPU time per step):`);
   console.table(
     results.map((r) => ({
       backend: r.backend,
-      "ms/step": r.msPerStep.toFixed(1),
-      "images/s": Math.round(r.imagesPerSecond),
-      ...(reference ? { [`× ${reference.backend}`]: (r.imagesPerSecond / reference.imagesPerSecond).toFixed(3) } : {}),
+      "ms/step (wall)": r.msPerStep.toFixed(1),
+      "ms/step (CPU)": r.cpuMsPerStep.toFixed(1),
+      "images/s (CPU)": Math.round((1000 * BATCH) / r.cpuMsPerStep),
+      ...(reference ? { [`× ${reference.impl} (CPU)`]: (reference.cpuMsPerStep / r.cpuMsPerStep).toFixed(3) } : {}),
     })),
   );
   if (wanted.includes("wasm") && !process.argv.includes("--no-profile")) {
     await initBackend("wasm");
-    const profile = await profileStep();
-    const total = profile.reduce((s, p) => s + p.ms, 0);
-    console.log(`wasm kernel profile of one training step (per kernel, the minimum of 9 steps; ${total.toFixed(1)} ms in kernels):`);
-    console.table(
-      profile.slice(0, 12).map((p) => ({ kernel: p.kernel, calls: p.calls, ms: p.ms.toFixed(2), share: `${((100 * p.ms) / total).toFixed(1)} %` })),
-    );
+    printProfile("wasm profile of one training step", await profileStep());
   }
 }
 

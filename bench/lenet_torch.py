@@ -2,7 +2,8 @@
 
 The same network as reti's `lenet5()`: conv 5x5x6 "same" + ReLU, max-pool 2, conv 5x5x16 + ReLU, max-pool 2,
 dense 120, 84, 10; Adam(1e-3), cross-entropy, random inputs. Prints one JSON line per thread count.
-Usage: lenet_torch.py [seconds] [batch]. Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
+Usage: lenet_torch.py [seconds] [batch], or lenet_torch.py --serve [batch]: one thread, the model built once,
+then one JSON line per line "seconds" read on stdin (bench/torch.ts interleaves these rounds with its own). Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
 """
 import json
 import sys
@@ -21,7 +22,8 @@ def lenet5() -> nn.Module:
     )
 
 
-def images_per_second(threads: int, seconds: float, batch: int = 64) -> dict:
+def trainer(threads: int, batch: int):
+    """A function that measures training for about `seconds` and returns the result as a dict."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = lenet5()
@@ -37,17 +39,31 @@ def images_per_second(threads: int, seconds: float, batch: int = 64) -> dict:
 
     for _ in range(5):
         step()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    elapsed = time.perf_counter() - start
     params = sum(p.numel() for p in model.parameters())
-    return {"backend": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
-            "imagesPerSecond": steps * batch / elapsed, "msPerStep": 1000 * elapsed / steps, "params": params}
+    name = f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})"
+
+    def measure(seconds: float) -> dict:
+        steps, start, cpu0 = 0, time.perf_counter(), time.process_time()
+        while steps < 2 or time.perf_counter() - start < seconds:
+            step()
+            steps += 1
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
+        return {"backend": name, "impl": name, "imagesPerSecond": steps * batch / elapsed, "msPerStep": 1000 * elapsed / steps,
+                "cpuMsPerStep": 1000 * cpu / steps, "params": params}
+
+    return measure
 
 
-if __name__ == "__main__":
+def images_per_second(threads: int, seconds: float, batch: int = 64) -> dict:
+    return trainer(threads, batch)(seconds)
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--serve":
+    measure = trainer(1, int(sys.argv[2]) if len(sys.argv) > 2 else 64)
+    for line in sys.stdin:
+        print(json.dumps(measure(float(line))), flush=True)
+elif __name__ == "__main__":
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 64
     for threads in (1, 2):

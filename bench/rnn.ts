@@ -3,12 +3,14 @@
  * (sequence → LSTM/GRU/SimpleRNN → last state → dense 1, MSE) with the lib's fused layer (`rnnTf.Recurrent`)
  * and the stock tfjs layer on the same backend, and PyTorch on one thread when Debian's python3-torch is
  * installed, side by side in one run. Wall and CPU time per step are both reported (CPU time is the fair
- * measure on a shared machine). Usage:
- *   npm run bench:rnn [-- --seconds 3 --batch 32 --steps 50 --features 32 --units 64 --kinds lstm,gru,simpleRNN --backend wasm --no-torch --threads 1]
+ * measure on a shared machine). The measurements alternate, tfjs then PyTorch (one thread), for `--rounds`
+ * rounds, and the best round of each implementation (least CPU time per step) is reported; `--profile` adds a
+ * per-kernel CPU profile of one fused LSTM step. Usage:
+ *   npm run bench:rnn [-- --seconds 3 --rounds 3 --batch 32 --steps 50 --features 32 --units 64 --kinds lstm,gru,simpleRNN --backend wasm --no-torch --no-stock --profile]
  */
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
+import { best, TorchReference, type StepTime } from "./torch";
+import { printProfile, profileKernels } from "./profile";
 import { seed } from "../lib/src/core/random";
 import { initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
 import { sequenceModel, type RecurrentKind } from "../lib/src/tfjs/recurrent";
@@ -25,14 +27,10 @@ const FEATURES = Number(option("features", "32"));
 const UNITS = Number(option("units", "64"));
 const KINDS = option("kinds", "lstm,gru,simpleRNN").split(",") as RecurrentKind[];
 const BACKEND = option("backend", "wasm") as BackendName;
-const THREADS = option("threads", "1");
-const PYTHON = "/usr/bin/python3";
+const ROUNDS = Number(option("rounds", "3"));
 
-interface Result {
+interface Result extends StepTime {
   kind: string;
-  impl: string;
-  msPerStep: number;
-  cpuMsPerStep: number;
 }
 
 async function measure(kind: RecurrentKind, fast: boolean): Promise<Result> {
@@ -56,26 +54,25 @@ async function measure(kind: RecurrentKind, fast: boolean): Promise<Result> {
   return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, msPerStep: wall / steps, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-function torch(): Result[] | string {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed; apt-get install python3-torch)`;
-  const script = fileURLToPath(new URL("./rnn_torch.py", import.meta.url));
-  const run = spawnSync(PYTHON, [script, String(SECONDS), String(BATCH), String(STEPS), String(FEATURES), String(UNITS), KINDS.join(","), THREADS], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
-  });
-  if (run.status !== 0) return `PyTorch run failed: ${run.stderr}`;
-  return run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Result);
-}
-
 async function main(): Promise<void> {
   await initBackend(BACKEND);
   console.log(`recurrent training step: batch ${BATCH}, ${STEPS} steps, ${FEATURES} features, ${UNITS} units → dense 1, MSE, Adam; ${SECONDS} s each; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  const results: Result[] = [];
-  for (const kind of KINDS) for (const fast of [true, false]) results.push(await measure(kind, fast));
-  const ref = process.argv.includes("--no-torch") ? "PyTorch skipped (--no-torch)" : torch();
+  const impls = process.argv.includes("--no-stock") ? [true] : [true, false];
+  const ref = process.argv.includes("--no-torch")
+    ? "PyTorch skipped (--no-torch)"
+    : TorchReference.start("rnn_torch.py", [String(BATCH), String(STEPS), String(FEATURES), String(UNITS), KINDS.join(",")]);
   if (typeof ref === "string") console.log(ref);
-  else results.push(...ref);
+  const rounds: Result[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const results: Result[] = [];
+    for (const kind of KINDS) for (const fast of impls) results.push(await measure(kind, fast));
+    if (typeof ref !== "string") results.push(...((await ref.round(SECONDS, KINDS.length)) as Result[]));
+    rounds.push(results);
+  }
+  if (typeof ref !== "string") ref.close();
+  // The best round per implementation and kind.
+  const results = best(rounds.map((r) => r.map((x) => ({ ...x, impl: `${x.kind}\u0000${x.impl}` })))).map((x) => ({ ...x, impl: x.impl.split("\u0000")[1]! })) as Result[];
+  console.log(`best of ${ROUNDS} rounds per implementation (least CPU time per step):`);
   console.table(
     KINDS.flatMap((kind) => {
       const rows = results.filter((r) => r.kind === kind);
@@ -89,6 +86,17 @@ async function main(): Promise<void> {
       }));
     }),
   );
+  if (process.argv.includes("--profile")) {
+    seed(0);
+    const model = sequenceModel({ kind: "lstm", units: [UNITS], steps: STEPS, features: FEATURES, fast: true });
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
+    const x = tf.randomNormal([BATCH, STEPS, FEATURES], 0, 1, "float32", 1);
+    const y = tf.randomNormal([BATCH, 1], 0, 1, "float32", 2);
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    printProfile(`fused LSTM training step on ${BACKEND}`, await profileKernels(async () => void (await model.trainOnBatch(x, y))));
+    tf.dispose([x, y]);
+    model.dispose();
+  }
 }
 
 main().catch((error) => {

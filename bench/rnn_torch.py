@@ -3,7 +3,9 @@
 The same model as the TypeScript side: a sequence [batch, steps, features] -> one recurrent layer (LSTM, GRU or
 tanh RNN) -> the last state -> Linear(units, 1); MSE loss, Adam(1e-3), random inputs. Prints one JSON line per
 (kind, threads) with wall and CPU milliseconds per training step.
-Usage: rnn_torch.py seconds batch steps features units kinds(comma-separated) threads(comma-separated).
+Usage: rnn_torch.py seconds batch steps features units kinds(comma-separated) threads(comma-separated), or
+rnn_torch.py --serve batch steps features units kinds: one thread, the models built once, then for every line
+"seconds" read on stdin one JSON line per kind (bench/torch.ts interleaves these rounds with its own).
 Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores otherwise).
 """
 import json
@@ -26,7 +28,8 @@ class Model(nn.Module):
         return self.head(out[:, -1])
 
 
-def measure(kind: str, threads: int, seconds: float, batch: int, steps: int, features: int, units: int) -> dict:
+def trainer(kind: str, threads: int, batch: int, steps: int, features: int, units: int):
+    """A function that measures training for about `seconds` and returns the result as a dict."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Model(kind, features, units)
@@ -41,17 +44,31 @@ def measure(kind: str, threads: int, seconds: float, batch: int, steps: int, fea
 
     for _ in range(5):
         step()
-    n, start, cpu0 = 0, time.perf_counter(), time.process_time()
-    while n < 3 or time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    wall = time.perf_counter() - start
-    cpu = time.process_time() - cpu0
-    return {"kind": kind, "impl": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
-            "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
+
+    def measure(seconds: float) -> dict:
+        n, start, cpu0 = 0, time.perf_counter(), time.process_time()
+        while n < 3 or time.perf_counter() - start < seconds:
+            step()
+            n += 1
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
+        return {"kind": kind, "impl": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
+                "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
+
+    return measure
 
 
-if __name__ == "__main__":
+def measure(kind: str, threads: int, seconds: float, batch: int, steps: int, features: int, units: int) -> dict:
+    return trainer(kind, threads, batch, steps, features, units)(seconds)
+
+
+if __name__ == "__main__" and sys.argv[1] == "--serve":
+    batch, steps, features, units = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    trainers = [trainer(kind, 1, batch, steps, features, units) for kind in sys.argv[6].split(",")]
+    for line in sys.stdin:
+        for run in trainers:
+            print(json.dumps(run(float(line))), flush=True)
+elif __name__ == "__main__":
     seconds, batch, steps, features, units = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     kinds = sys.argv[6].split(",")
     threads = [int(t) for t in sys.argv[7].split(",")]

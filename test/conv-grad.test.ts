@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
+import { numericalGradient } from "../lib/src/scratch/gradcheck";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -121,17 +122,9 @@ describe("Conv2DBackpropFilter (wasm and cpu) and Conv2DBackpropInput (wasm)", (
         return s / 2;
       };
       const dw = tf.tidy(() => tf.grad((b: tf.Tensor) => tf.conv2d(x, b as tf.Tensor4D, c.strides, c.pad).square().sum().div(2))(w).dataSync());
-      const base = w.dataSync();
-      const eps = 1e-2;
-      const numeric = new Float64Array(base.length);
-      for (let i = 0; i < base.length; i++) {
-        const plus = Float32Array.from(base);
-        const minus = Float32Array.from(base);
-        plus[i]! += eps;
-        minus[i]! -= eps;
-        numeric[i] = (loss(tf.tensor4d(plus, c.filter)) - loss(tf.tensor4d(minus, c.filter))) / (2 * eps);
-      }
-      expect(maxRelError(dw, numeric)).toBeLessThan(2e-4);
+      const base = Float64Array.from(w.dataSync());
+      const [numeric] = numericalGradient(() => loss(tf.tensor4d(Float32Array.from(base), c.filter)), [base], 1e-2);
+      expect(maxRelError(dw, numeric!)).toBeLessThan(2e-4);
       tf.dispose([x, w]);
     });
   }
@@ -296,17 +289,9 @@ describe("strided Conv2DBackpropInput on wasm: strided convolutions' backward pa
         return s / 2;
       };
       const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w, c.strides, c.pad).square().sum().div(2))(x).dataSync());
-      const base = x.dataSync();
-      const eps = 1e-2;
-      const numeric = new Float64Array(base.length);
-      for (let i = 0; i < base.length; i++) {
-        const plus = Float32Array.from(base);
-        const minus = Float32Array.from(base);
-        plus[i]! += eps;
-        minus[i]! -= eps;
-        numeric[i] = (loss(tf.tensor4d(plus, c.x)) - loss(tf.tensor4d(minus, c.x))) / (2 * eps);
-      }
-      expect(maxRelError(dx, numeric)).toBeLessThan(2e-4);
+      const base = Float64Array.from(x.dataSync());
+      const [numeric] = numericalGradient(() => loss(tf.tensor4d(Float32Array.from(base), c.x)), [base], 1e-2);
+      expect(maxRelError(dx, numeric!)).toBeLessThan(2e-4);
       tf.dispose([x, w]);
     });
   }
@@ -329,16 +314,9 @@ describe("strided Conv2DBackpropInput on wasm: strided convolutions' backward pa
         const f = (a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixelCenters).mul(g).sum();
         const analytic = tf.tidy(() => tf.grad(f)(x).dataSync());
         // Linear in x: a centred difference of any step is exact up to rounding.
-        const base = x.dataSync();
-        const numeric = new Float64Array(base.length);
-        for (let i = 0; i < base.length; i++) {
-          const plus = Float32Array.from(base);
-          const minus = Float32Array.from(base);
-          plus[i]! += 0.5;
-          minus[i]! -= 0.5;
-          numeric[i] = tf.tidy(() => f(tf.tensor4d(plus, shape)).dataSync()[0]! - f(tf.tensor4d(minus, shape)).dataSync()[0]!);
-        }
-        expect(maxRelError(analytic, numeric)).toBeLessThan(1e-5);
+        const base = Float64Array.from(x.dataSync());
+        const [numeric] = numericalGradient(() => tf.tidy(() => f(tf.tensor4d(Float32Array.from(base), shape)).dataSync()[0]!), [base], 0.5);
+        expect(maxRelError(analytic, numeric!)).toBeLessThan(1e-5);
         tf.dispose([x, g]);
       }
       await initBackend("wasm");
@@ -349,6 +327,103 @@ describe("strided Conv2DBackpropInput on wasm: strided convolutions' backward pa
     run(tcases[0]!);
     const before = tf.memory();
     for (let i = 0; i < 3; i++) run(tcases[0]!);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
+});
+
+describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
+  interface PCase {
+    name: string;
+    x: [number, number, number, number];
+    size: [number, number];
+    strides: [number, number];
+    pad: "same" | "valid";
+  }
+  const pcases: PCase[] = [
+    { name: "2×2 stride 2 (LeNet-5), odd size", x: [3, 9, 8, 5], size: [2, 2], strides: [2, 2], pad: "valid" },
+    { name: "3×3 stride 3 same (disjoint, padded)", x: [2, 8, 7, 3], size: [3, 3], strides: [3, 3], pad: "same" },
+    { name: "2×2 stride 3 (gaps between windows)", x: [2, 8, 8, 2], size: [2, 2], strides: [3, 3], pad: "valid" },
+    { name: "3×3 stride 2 same (overlapping)", x: [2, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: "same" },
+  ];
+
+  /** The definition in float64: each window's gradient goes to its first maximum in row-major order. */
+  function byDefinition(c: PCase, xs: ArrayLike<number>, g: ArrayLike<number>): Float64Array {
+    const info = tf.backend_util.computePool2DInfo(c.x, c.size, c.strides, 1, c.pad);
+    const [B, H, W, C] = c.x;
+    const dx = new Float64Array(xs.length);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < info.outHeight; i++)
+        for (let j = 0; j < info.outWidth; j++)
+          for (let d = 0; d < C; d++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let r = i * c.strides[0] - info.padInfo.top; r < i * c.strides[0] - info.padInfo.top + c.size[0]; r++)
+              for (let q = j * c.strides[1] - info.padInfo.left; q < j * c.strides[1] - info.padInfo.left + c.size[1]; q++) {
+                if (r < 0 || r >= H || q < 0 || q >= W) continue;
+                const k = ((b * H + r) * W + q) * C + d;
+                if (xs[k]! > best) [best, at] = [xs[k]!, k];
+              }
+            dx[at] += g[((b * info.outHeight + i) * info.outWidth + j) * C + d]!;
+          }
+    return dx;
+  }
+
+  /** ReLU'd inputs on four levels (0, ⅓, ⅔, 1): most windows tie, at 0 and above it, in every cell order. */
+  const inputOf = (c: PCase) => values(tf.util.sizeFromShape(c.x), 31).map((v) => Math.max(0, Math.round(3 * v) / 3));
+
+  for (const backend of ["wasm", "cpu"] as const) {
+    for (const c of pcases) {
+      it(`equals the definition, ties to the first maximum, on ${backend}: ${c.name}`, async () => {
+        await initBackend(backend);
+        const xs = inputOf(c);
+        const [got, g] = tf.tidy(() => {
+          const x = tf.tensor4d(xs, c.x);
+          const gShape = tf.maxPool(x, c.size, c.strides, c.pad).shape;
+          const gt = tf.tensor4d(values(tf.util.sizeFromShape(gShape), 32), gShape);
+          const dx = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(gt).sum())(x);
+          return [dx.dataSync() as Float32Array, gt.dataSync() as Float32Array];
+        });
+        expect(maxRelError(got, byDefinition(c, xs, g))).toBeLessThan(1e-6);
+        await initBackend("wasm");
+      });
+    }
+  }
+
+  it("matches centred finite differences on wasm (distinct integers, steps of ¼: exact in float32)", async () => {
+    await initBackend("wasm");
+    for (const c of pcases) {
+      const n = tf.util.sizeFromShape(c.x);
+      // A fixed permutation of 0 … n−1: every window has one maximum, more than a step above the rest. With
+      // gradients in eighths, every product and sum of the loss is exact in float32, so the difference is too.
+      const base = Float64Array.from({ length: n }, (_, k) => (k * 7919) % n);
+      const gShape = tf.tidy(() => tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.size, c.strides, c.pad).shape);
+      const gt = tf.tensor4d(values(tf.util.sizeFromShape(gShape), 33).map((v) => Math.round(8 * v) / 8), gShape);
+      const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(gt).sum();
+      const analytic = tf.tidy(() => tf.grad(f)(tf.tensor4d(Float32Array.from(base), c.x)).dataSync());
+      const [numeric] = numericalGradient(() => tf.tidy(() => f(tf.tensor4d(Float32Array.from(base), c.x)).dataSync()[0]!), [base], 0.25);
+      expect(maxRelError(analytic, numeric!)).toBe(0);
+      gt.dispose();
+    }
+  });
+});
+
+describe("wasm Identity and same-type Cast share memory", () => {
+  it("a clone or cast survives its source's disposal, other casts convert, and the engine's saved tensors leak nothing", async () => {
+    await initBackend("wasm");
+    const before = tf.memory();
+    const a = tf.tensor1d([1, 2.5, 3]);
+    const b = tf.clone(a);
+    const c32 = tf.cast(a, "float32");
+    const i32 = tf.cast(a, "int32");
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2.5, 3]);
+    expect(Array.from(c32.dataSync())).toEqual([1, 2.5, 3]);
+    expect(i32.dtype).toBe("int32");
+    expect(Array.from(i32.dataSync())).toEqual([1, 2, 3]);
+    tf.dispose([b, c32, i32]);
+    const c = cases[6]!;
+    grads(c);
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
   });

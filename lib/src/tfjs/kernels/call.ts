@@ -23,3 +23,38 @@ export function callKernel(
 export function disposeAll(backend: tf.KernelBackend, ...infos: tf.TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
+
+/** The parts of tfjs-backend-wasm's BackendWasm that direct kernels use: tensors live in its heap. */
+interface HeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+function isHeapBackend(backend: tf.KernelBackend): backend is HeapBackend {
+  return typeof (backend as Partial<HeapBackend>).typedArrayFromHeap === "function";
+}
+
+/**
+ * The float32 values of `info` without a copy where the backend allows it (a view of the wasm heap; cpu's own
+ * array). Views of the wasm heap go stale when it grows: take them after every allocation of the kernel.
+ */
+export function values(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
+  return isHeapBackend(backend) ? backend.typedArrayFromHeap(info) : (backend.readSync(info.dataId) as Float32Array);
+}
+
+/**
+ * A new float32 output of `shape`: in the wasm heap (uninitialised; `fill` zeros it) or, on other backends, a
+ * JavaScript array written once. Returns the TensorInfo and a function giving its values (call it after the
+ * kernel's last allocation).
+ */
+export function output(backend: tf.KernelBackend, shape: number[], fill = true): { info: tf.TensorInfo; values: () => Float32Array } {
+  if (isHeapBackend(backend)) {
+    const info = backend.makeOutput(shape, "float32");
+    if (fill) backend.typedArrayFromHeap(info).fill(0);
+    return { info, values: () => backend.typedArrayFromHeap(info) };
+  }
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const info = { dataId: backend.write(data, shape, "float32"), shape, dtype: "float32" as const };
+  return { info, values: () => data };
+}
+

@@ -10,6 +10,10 @@
  * - wasm UnsortedSegmentSum: missing, so embedding gradients throw;
  * - ResizeNearestNeighborGrad (upsampling's gradient): cpu's is wrong for every batch element after the first,
  *   wasm's with halfPixelCenters; one direct loop for both.
+ * - wasm Identity and same-type Cast: share their input's memory instead of copying it (the engine clones every
+ *   tensor kept for the backward pass; ReLU's gradient casts float32 to float32);
+ * - RetiFusedAdam on wasm and cpu: Adam's update of a variable in one kernel, used by every `tf.train.adam`
+ *   (the stock update is ≈ 14 dispatched operations per variable).
  * Lecture 001 (CNN, backpropagation through convolution and pooling).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -18,6 +22,8 @@ import { makeBatchMatMul } from "./matmul";
 import { makeMaxPoolGrad } from "./pool_grad";
 import { makeUnsortedSegmentSum } from "./segment_sum";
 import { makeResizeNearestNeighborGrad } from "./resize_grad";
+import { makeFusedAdam, useFusedAdam } from "./adam";
+import { makeCast, makeIdentity } from "./identity";
 
 let registered = false;
 
@@ -42,8 +48,12 @@ export function registerKernels(): void {
     replace(makeConv2DBackpropFilter(backend));
     replace(makeMaxPoolGrad(backend));
     replace(makeResizeNearestNeighborGrad(backend));
+    replace(makeFusedAdam(backend));
   }
+  useFusedAdam();
   replace(makeConv2DBackpropInput("wasm", stock("Conv2DBackpropInput", "wasm")));
   replace(makeBatchMatMul("wasm", stock("BatchMatMul", "wasm")));
   replace(makeUnsortedSegmentSum("wasm"));
+  replace(makeIdentity("wasm", stock("Identity", "wasm")));
+  replace(makeCast("wasm", stock("Cast", "wasm")));
 }

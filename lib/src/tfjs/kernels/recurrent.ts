@@ -509,7 +509,15 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGr
     main.dispose();
     cand?.dispose();
   }
-  const dRecurrent = gemm.product(transpose(hPrev, T * B, H), H, T * B, dPre, GH);
+  // Both weight gradients as one product, [h_{t−1} | x_t]ᵀ [H + I, T·B] · dPre [T·B, G·H] = [dRecurrent; dKernel]:
+  // XNNPACK packs its right operand on every call, and packing dPre cost about as much as a product.
+  const HI = H + I;
+  const hxT = new Float32Array(HI * T * B);
+  hxT.set(transpose(hPrev, T * B, H));
+  hxT.set(transpose(xt, T * B, I), H * T * B);
+  const both = gemm.product(hxT, HI, T * B, dPre, GH); // [H + I, G·H]
+  const dRecurrent = both.slice(0, H * GH);
+  const dKernel = both.slice(H * GH);
   if (gru) {
     // The candidate's recurrent gradient pairs dPre_h with r⊙h_{t−1}, not h_{t−1}.
     const dPreH = new Float32Array(T * B * H);
@@ -517,7 +525,6 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGr
     const dRecH = gemm.product(transpose(rh!, T * B, H), H, T * B, dPreH, H);
     for (let i = 0; i < H; i++) dRecurrent.set(dRecH.subarray(i * H, (i + 1) * H), i * GH + 2 * H);
   }
-  const dKernel = gemm.product(transpose(xt, T * B, I), I, T * B, dPre, GH);
   const dBias = new Float32Array(GH);
   for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) dBias[j]! += dPre[r * GH + j]!;
   const dx = new Float32Array(B * T * I);
