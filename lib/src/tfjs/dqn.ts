@@ -423,8 +423,14 @@ export interface TrainDqnOptions extends Omit<DqnOptions, "observationSize" | "n
   /** Evaluate the greedy policy every this many steps (default steps/20) on `evalEpisodes` episodes (default 10). */
   evalEvery?: number;
   evalEpisodes?: number;
-  /** Stop once an evaluation's mean return reaches this (default Infinity: never). */
+  /** Stop once an evaluation's mean return reaches this (default Infinity: never), and its confirmation too when `confirmEpisodes` > 0. */
   stopAt?: number;
+  /**
+   * An evaluation that reaches `stopAt` is confirmed on this many further episodes (default 0: none); the
+   * confirmed mean then replaces the evaluation's as that policy's score, so one lucky short evaluation
+   * neither stops training nor wins the selection of the kept weights.
+   */
+  confirmEpisodes?: number;
   /** Keep the online weights of the best evaluation at the end (default true). */
   keepBest?: boolean;
   /** Called after every finished training episode and every evaluation (progress displays). */
@@ -441,7 +447,7 @@ export interface DqnProgress {
   /** Environment steps at which each training episode ended. */
   episodeEnds: number[];
   /** Evaluations so far: steps and mean greedy return. */
-  evaluations: { steps: number; meanReturn: number }[];
+  evaluations: { steps: number; meanReturn: number; confirmed?: number }[];
   /** Mean Huber loss since the previous progress report. */
   loss: number;
   /** Live tensors (tf.memory().numTensors) at this point. */
@@ -454,7 +460,8 @@ export interface DqnProgress {
  * Deep Q-learning on an environment factory: `envs` copies act in parallel with ε-greedy actions from
  * one batched forward pass, transitions go into the replay buffer, gradient updates start after
  * `learningStarts` steps, the target network is refreshed every `targetUpdate` updates, and the greedy
- * policy is evaluated now and then (on seeds 10⁶ + …, kept apart from the final evaluation's).
+ * policy is evaluated now and then (on seeds from 10⁶ up, kept apart from a final evaluation's on small seeds), and
+ * the best evaluated weights are kept.
  * Truncated episodes are not terminal: their last transition still bootstraps. Notebook 08 (lecture 004, deep Q-learning).
  */
 export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { agent: DqnAgent; progress: DqnProgress } {
@@ -465,7 +472,7 @@ export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { 
   const obs: ArrayLike<number>[] = envs.map((e, i) => e.reset(seed + i));
   const agent = new DqnAgent({ ...options, seed, observationSize: obs[0]!.length, nActions: probe.nActions });
   const d = agent.options.observationSize;
-  const { steps, learningStarts = 1000, updatesPerStep = 0.5, epsilonStart = 1, epsilonEnd = 0.05, evalEpisodes = 10, stopAt = Infinity, keepBest = true } = options;
+  const { steps, learningStarts = 1000, updatesPerStep = 0.5, epsilonStart = 1, epsilonEnd = 0.05, evalEpisodes = 10, stopAt = Infinity, confirmEpisodes = 0, keepBest = true } = options;
   const decay = options.epsilonDecaySteps ?? Math.round(steps / 5);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 20));
   const start = Date.now();
@@ -519,13 +526,20 @@ export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { 
     let stop = false;
     if (progress.steps >= nextEval) {
       nextEval += evalEvery;
-      const mean = evaluateGreedy(agent, makeEnv, evalEpisodes, 1_000_000 + progress.steps).reduce((s, v) => s + v, 0) / evalEpisodes;
-      progress.evaluations.push({ steps: progress.steps, meanReturn: mean });
-      if (mean >= best) {
-        best = mean;
+      const average = (v: Float64Array) => v.reduce((sum, x) => sum + x, 0) / v.length;
+      const mean = average(evaluateGreedy(agent, makeEnv, evalEpisodes, 1_000_000 + progress.steps));
+      const evaluation: { steps: number; meanReturn: number; confirmed?: number } = { steps: progress.steps, meanReturn: mean };
+      let score = mean;
+      if (mean >= stopAt && confirmEpisodes > 0) {
+        evaluation.confirmed = average(evaluateGreedy(agent, makeEnv, confirmEpisodes, 2_000_000 + progress.steps * 1000));
+        score = evaluation.confirmed;
+      }
+      progress.evaluations.push(evaluation);
+      if (score >= best) {
+        best = score;
         if (keepBest) bestWeights = agent.snapshot();
       }
-      stop = mean >= stopAt;
+      stop = score >= stopAt;
       finished = true;
     }
     if (finished) report();
