@@ -141,6 +141,25 @@ describe("DQN agent", () => {
     agent.dispose();
   });
 
+  it("an evaluation that reaches stopAt is confirmed on confirmEpisodes more episodes before training stops", () => {
+    const options = { steps: 3000, learningStarts: 400, hidden: [8], batchSize: 8, updatesPerStep: 0.25, evalEvery: 1000, evalEpisodes: 2, seed: 8 };
+    seed(8); // the network's initial weights come from the global generator
+    const free = trainDqn(() => new CartPole(), options);
+    expect(free.progress.evaluations.map((e) => e.steps)).toEqual([1000, 2000, 3000]);
+    expect(free.progress.evaluations.every((e) => e.confirmed === undefined)).toBe(true);
+    seed(8);
+    const stopped = trainDqn(() => new CartPole(), { ...options, stopAt: 0, confirmEpisodes: 5 }); // any return reaches 0
+    expect(stopped.progress.steps).toBe(1000);
+    const [first] = stopped.progress.evaluations;
+    expect(first!.meanReturn).toBe(free.progress.evaluations[0]!.meanReturn); // same seed, same first 1,000 steps
+    expect(first!.confirmed).toBeGreaterThan(8); // a CartPole episode lasts at least 8 steps
+    expect(first!.confirmed).not.toBe(first!.meanReturn); // other episodes
+    seed(8);
+    const unconfirmed = trainDqn(() => new CartPole(), { ...options, stopAt: 1e6, confirmEpisodes: 5 });
+    expect(unconfirmed.progress.steps).toBe(3000);
+    [free, stopped, unconfirmed].forEach((r) => r.agent.dispose());
+  }, 120_000);
+
   it("training keeps the number of live tensors flat and is deterministic given the seed", () => {
     const run = () => {
       seed(4);
