@@ -1,9 +1,11 @@
 /**
  * Deep Q-learning (Mnih et al., "Playing Atari with Deep Reinforcement Learning", 2013; "Human-level
  * control through deep reinforcement learning", 2015) in TensorFlow.js: a Q-network that maps a state to
- * one Q-value per action, a replay buffer, a target network, ε decay and the Huber loss. Forward passes
- * are batched (several environments act with one pass; evaluation runs all its episodes side by side)
- * and every step runs inside `tf.tidy`, so the number of live tensors stays flat while training.
+ * one Q-value per action, a replay buffer, a target network, ε decay and the Huber loss. Training runs
+ * in TensorFlow.js on mini-batches (forward passes on the online and target networks, a hand-written
+ * backward pass, TensorFlow.js's Adam), each update inside `tf.tidy`, so the number of live tensors stays
+ * flat; acting and evaluating, one small forward pass per environment step, use a plain-JavaScript copy
+ * of the weights, since a TensorFlow.js call per step would cost more in dispatch than in arithmetic.
  * Environments are taken structurally (anything with `reset(seed)` and `step(action)`), so this module
  * needs no import of the environments. Notebook 08 (lecture 004, deep Q-learning).
  */
