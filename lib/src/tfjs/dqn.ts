@@ -450,7 +450,7 @@ export interface DqnProgress {
   episodeEnds: number[];
   /** Evaluations so far: steps and mean greedy return. */
   evaluations: { steps: number; meanReturn: number; confirmed?: number }[];
-  /** Mean Huber loss since the previous progress report. */
+  /** Mean Huber loss since the previous progress report (the earlier mean if no update happened since; NaN before the first). */
   loss: number;
   /** Live tensors (tf.memory().numTensors) at this point. */
   tensors: number;
@@ -488,7 +488,7 @@ export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { 
   let bestWeights: Float32Array | undefined;
   const report = () => {
     progress.updates = agent.updates;
-    progress.loss = lossCount > 0 ? lossSum / lossCount : NaN;
+    if (lossCount > 0) progress.loss = lossSum / lossCount; // else the previous report's
     progress.tensors = tf.memory().numTensors;
     progress.seconds = (Date.now() - start) / 1000;
     lossSum = 0;
