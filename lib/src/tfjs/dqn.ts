@@ -5,7 +5,8 @@
  * in TensorFlow.js on mini-batches (forward passes on the online and target networks, a hand-written
  * backward pass, TensorFlow.js's Adam), each update inside `tf.tidy`, so the number of live tensors stays
  * flat; acting and evaluating, one small forward pass per environment step, use a plain-JavaScript copy
- * of the weights, since a TensorFlow.js call per step would cost more in dispatch than in arithmetic.
+ * of the weights, since for a small network a TensorFlow.js call per step costs more in dispatch than in
+ * arithmetic (bench/dqn.ts: ≈ 3× more steps per second for a 64–64 MLP; at 256–256 TensorFlow.js wins).
  * Environments are taken structurally (anything with `reset(seed)` and `step(action)`), so this module
  * needs no import of the environments. Notebook 08 (lecture 004, deep Q-learning).
  */
