@@ -52,6 +52,56 @@ describe("Q-network and loss", () => {
       expected.forEach((v, k) => expect(ours[r]![k]).toBeCloseTo(v, 5));
     });
   });
+  it("the plain-JavaScript forward pass on the flat θ equals the TensorFlow.js one, and θ unflattens row-major", () => {
+    seed(5);
+    const net = new QNetwork(4, 3, [8, 6]);
+    const theta = net.initFlat().map((v, i) => v + 0.1 * Math.sin(i)); // non-zero biases too
+    const p = net.unflatten(theta);
+    expect(p.map((t) => t.shape)).toEqual([[4, 8], [8], [8, 6], [6], [6, 3], [3]]);
+    expect(p[2]!.arraySync() as number[][]).toEqual(Array.from({ length: 8 }, (_, i) => Array.from(theta.subarray(net.offsets[1]!.w + 6 * i, net.offsets[1]!.w + 6 * i + 6))));
+    const x = new Float32Array(4 * 7).map((_, i) => Math.cos(3 * i));
+    const ours = net.forward(theta, x, 7);
+    const tfq = net.apply(tf.tensor2d(x, [7, 4]), p).dataSync();
+    Array.from(tfq).forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 5));
+    tf.dispose(p);
+  });
+});
+
+describe("the hand-written DQN gradient", () => {
+  for (const double of [false, true]) {
+    it(`equals TensorFlow.js autodiff of the mean Huber loss towards the ${double ? "Double DQN" : "DQN"} targets`, () => {
+      seed(6);
+      const agent = new DqnAgent({ observationSize: 4, nActions: 2, hidden: [16, 8], gamma: 0.9, double, huberDelta: 0.7, seed: 6 });
+      agent.restore(agent.snapshot().map((v, i) => v + 0.05 * Math.sin(7 * i))); // non-zero biases; the target equals θ …
+      tf.tidy(() => agent.theta.assign(tf.add(agent.theta, 0.02))); // … then θ moves so that online and target differ
+      (agent as unknown as { refresh(): void }).refresh();
+      const r = new Random(7);
+      const B = 12;
+      const b = {
+        states: Float32Array.from({ length: 4 * B }, () => r.normal()), nextStates: Float32Array.from({ length: 4 * B }, () => r.normal()),
+        actions: Int32Array.from({ length: B }, () => r.int(2)), rewards: Float32Array.from({ length: B }, () => 3 * r.normal()),
+        terminated: Float32Array.from({ length: B }, (_, j) => (j % 4 === 0 ? 1 : 0)),
+      };
+      const { loss, gradient } = agent.lossAndGradient(b);
+      const expected = tf.tidy(() => {
+        const s2 = tf.tensor2d(b.nextStates, [B, 4]);
+        const qNext = agent.network.apply(s2, agent.targetParams);
+        const pick = double ? agent.network.apply(s2, agent.params).argMax(1) : qNext.argMax(1);
+        const y = tf.add(tf.tensor1d(b.rewards), qNext.mul(tf.oneHot(pick, 2)).sum(1).mul(tf.sub(1, tf.tensor1d(b.terminated))).mul(0.9));
+        const mask = tf.oneHot(tf.tensor1d(b.actions, "int32"), 2);
+        const f = (theta: tf.Tensor) => huberLoss(y, agent.network.apply(tf.tensor2d(b.states, [B, 4]), agent.network.unflatten(theta as tf.Tensor1D)).mul(mask).sum(1), 0.7);
+        const { value, grad } = tf.valueAndGrad(f)(agent.theta);
+        return { value: value.dataSync()[0]!, grad: Array.from(grad.dataSync()) };
+      });
+      expect(loss).toBeCloseTo(expected.value, 5);
+      const ours = Array.from(gradient.dataSync());
+      expect(ours.length).toBe(agent.network.size);
+      expect(Math.max(...expected.grad.map(Math.abs))).toBeGreaterThan(1e-3);
+      ours.forEach((g, i) => expect(g).toBeCloseTo(expected.grad[i]!, 5));
+      gradient.dispose();
+      agent.dispose();
+    });
+  }
 });
 
 describe("DQN agent", () => {
@@ -90,6 +140,25 @@ describe("DQN agent", () => {
     expect(agree).toBeLessThan(0.6);
     agent.dispose();
   });
+
+  it("an evaluation that reaches stopAt is confirmed on confirmEpisodes more episodes before training stops", () => {
+    const options = { steps: 3000, learningStarts: 400, hidden: [8], batchSize: 8, updatesPerStep: 0.25, evalEvery: 1000, evalEpisodes: 2, seed: 8 };
+    seed(8); // the network's initial weights come from the global generator
+    const free = trainDqn(() => new CartPole(), options);
+    expect(free.progress.evaluations.map((e) => e.steps)).toEqual([1000, 2000, 3000]);
+    expect(free.progress.evaluations.every((e) => e.confirmed === undefined)).toBe(true);
+    seed(8);
+    const stopped = trainDqn(() => new CartPole(), { ...options, stopAt: 0, confirmEpisodes: 5 }); // any return reaches 0
+    expect(stopped.progress.steps).toBe(1000);
+    const [first] = stopped.progress.evaluations;
+    expect(first!.meanReturn).toBe(free.progress.evaluations[0]!.meanReturn); // same seed, same first 1,000 steps
+    expect(first!.confirmed).toBeGreaterThan(8); // a CartPole episode lasts at least 8 steps
+    expect(first!.confirmed).not.toBe(first!.meanReturn); // other episodes
+    seed(8);
+    const unconfirmed = trainDqn(() => new CartPole(), { ...options, stopAt: 1e6, confirmEpisodes: 5 });
+    expect(unconfirmed.progress.steps).toBe(3000);
+    [free, stopped, unconfirmed].forEach((r) => r.agent.dispose());
+  }, 120_000);
 
   it("training keeps the number of live tensors flat and is deterministic given the seed", () => {
     const run = () => {
