@@ -41,10 +41,25 @@ const mimeExtensions = [
   import('jupyterlab-plotly/lib/plotly-renderer')
 ];
 
+// Plugins left out: the news announcements (they ask to fetch news from the internet, and this server has
+// no news endpoint), and any plugin the page config disables (`disabledExtensions`, e.g. from the
+// server's `--LabServerApp.disabled_extensions` or labconfig/page_config.json).
+const LEFT_OUT = ['@jupyterlab/apputils-extension:announcements'];
+function keep(plugin) {
+  return !LEFT_OUT.includes(plugin.id) && !PageConfig.Extension.isDisabled(plugin.id);
+}
+function plugins(modules) {
+  return modules.map(m => {
+    const exported = m.default ?? m;
+    // JupyterLab reads `default` only from modules marked as ES modules.
+    return { __esModule: true, default: (Array.isArray(exported) ? exported : [exported]).filter(keep) };
+  });
+}
+
 window.addEventListener('load', async function () {
   await styles;
-  const lab = new JupyterLab({ mimeExtensions: await Promise.all(mimeExtensions) });
-  lab.registerPluginModules(await Promise.all(extensions));
+  const lab = new JupyterLab({ mimeExtensions: plugins(await Promise.all(mimeExtensions)) });
+  lab.registerPluginModules(plugins(await Promise.all(extensions)));
   await lab.start();
   await lab.restored;
   // A hook for the browser test (test/browser-lab.test.ts) and for debugging from the console.

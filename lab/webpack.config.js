@@ -14,12 +14,14 @@ const output = path.join(__dirname, 'build');
 
 // MathJax 2 (the renderer of JupyterLab 3.6) from npm, served beside the app instead of from a CDN:
 // only what the configuration "TeX-AMS_HTML-full,Safe" loads.
-const MATHJAX = ['MathJax.js', 'config/TeX-AMS_HTML-full.js', 'extensions', 'jax/input/TeX', 'jax/output/HTML-CSS', 'jax/element', 'fonts/HTML-CSS/TeX/woff', 'fonts/HTML-CSS/TeX/otf'];
-class CopyMathJax {
+const MATHJAX = ['MathJax.js', 'config/TeX-AMS_HTML-full.js', 'config/Safe.js', 'extensions', 'jax/input/TeX', 'jax/output/HTML-CSS', 'jax/element', 'fonts/HTML-CSS/TeX/woff', 'fonts/HTML-CSS/STIX-Web/woff'];
+class CopyMathJaxAndStamp {
   apply(compiler) {
-    compiler.hooks.afterEmit.tap('CopyMathJax', () => {
+    compiler.hooks.afterEmit.tap('CopyMathJaxAndStamp', () => {
       const from = path.dirname(require.resolve('mathjax/package.json'));
       for (const item of MATHJAX) fs.cpSync(path.join(from, item), path.join(output, 'mathjax', item), { recursive: true });
+      // When this build finished (webpack leaves unchanged files untouched): scripts/lib/jupyterlab.ts reads it.
+      fs.writeFileSync(path.join(output, 'built.txt'), `${new Date().toISOString()}\n`);
     });
   }
 }
@@ -63,7 +65,7 @@ module.exports = [
     },
     plugins: [
       new webpack.DefinePlugin({ 'process.env': '{}', process: { cwd: () => '/' } }),
-      new CopyMathJax()
+      new CopyMathJaxAndStamp()
     ]
   }
-].concat(assets);
+].concat(assets).map(config => ({ ...config, stats: 'errors-warnings' }));

@@ -1,0 +1,79 @@
+/**
+ * `npm run test:browser:lab` (issue 22): every course notebook as a student runs it in JupyterLab — the
+ * course's own JupyterLab 3.6 (lab/, built from npm, served by Debian's python3-jupyterlab-server),
+ * driven in headless Chromium: open it (quick mode: QUICK = true injected), Run All, then the checks of
+ * test/support/browser-checks.ts, the same as in the classic Notebook — every cell ran with no error or
+ * stderr, every figure (named ones included) drawn as an interactive plotly plot, each cell's output
+ * shown as the cell finished, the live training display changing while its cell runs, and the saved
+ * notebook reopened in a fresh browser profile with all its plots drawn again. A screenshot of each
+ * notebook after its run goes to build/screenshots/lab/. Builds lab/ first when it is not built (about
+ * a minute); skipped where jupyterlab_server is not installed. RETI_BROWSER_NOTEBOOKS=01,05 runs only those.
+ */
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
+import { buildLab, labBuilt, labPython } from "../scripts/lib/jupyterlab";
+import { registerKernel } from "../scripts/lib/kernelspec";
+import { runInBrowser, type NotebookFrontEnd } from "./support/browser-checks";
+import { launchBrowser } from "./support/classic-notebook";
+import { buildLibIfStale, notebooks, root } from "./support/course";
+import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
+
+const installed = labPython() !== null;
+const only = process.env["RETI_BROWSER_NOTEBOOKS"]?.split(",").map((s) => s.trim());
+const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
+
+/** Where the quick-mode copies live: inside the project, so that they resolve `reti` from its node_modules. */
+const work = path.join(root, "build", "browser", "lab");
+const shots = path.join(root, "build", "screenshots", "lab");
+
+describe.skipIf(!installed)("the course notebooks in JupyterLab 3.6, in Chromium", () => {
+  let server: LabServer;
+  let browser: Browser;
+  let ui: NotebookFrontEnd;
+  let jupyterDir: string;
+
+  beforeAll(async () => {
+    await buildLibIfStale();
+    if (!labBuilt()) buildLab({ quiet: true });
+    jupyterDir = await fs.mkdtemp(path.join(os.tmpdir(), "reti-browser-lab-"));
+    registerKernel(path.join(jupyterDir, "data"));
+    await fs.rm(work, { recursive: true, force: true });
+    await fs.mkdir(work, { recursive: true });
+    await fs.mkdir(shots, { recursive: true });
+    for (const name of selected) {
+      const { nb } = prepareNotebook(await readNotebook(path.join(root, "notebooks", name)), { QUICK: true });
+      await writeNotebook(path.join(work, name), nb);
+    }
+    server = await startLab(root, jupyterDir);
+    browser = await launchBrowser();
+    ui = labFrontEnd(server);
+  }, 600_000);
+
+  afterEach(async () => {
+    // Closing a JupyterLab tab leaves its kernel running: one kernel at a time.
+    await server?.shutdownKernels();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
+  });
+
+  it.each(selected)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
+    const stem = name.replace(/\.ipynb$/, "");
+    const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
+      screenshot: path.join(shots, `${stem}.png`),
+      minNamedFigures: stem.startsWith("00") ? 0 : 1,
+    });
+    const saved = (await fs.stat(path.join(work, name))).size;
+    console.log(`${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
+    if (process.env["RETI_DEBUG"]) console.log(JSON.stringify(run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress }))));
+    expect(run.problems).toEqual([]);
+    expect(run.cells.length).toBeGreaterThan(3);
+  }, 900_000);
+});
