@@ -2,7 +2,9 @@
 LabServerApp on jupyter_server (Debian 12: python3-jupyterlab-server, python3-jupyter-server), after
 JupyterLab's examples/app/main.py. Started by `npm run lab` (scripts/lab.ts) when no `jupyter lab` is
 installed; any jupyter_server option works, e.g. `--ServerApp.root_dir=notebooks --port=8888`.
-Settings and workspaces live in RETI_LAB_DATA (default ~/.local/share/jupyter/reti-lab)."""
+Settings and workspaces live in RETI_LAB_DATA (default ~/.local/share/jupyter/reti-lab).
+RETI_LAB_DISABLED="id1,id2" leaves those plugins out, e.g. "@jupyterlab/plotly-extension:factory" for
+JupyterLab as `pip install jupyterlab` alone gives it: figures drawn from their HTML, not by plotly's renderer."""
 import json
 import os
 
@@ -47,6 +49,18 @@ class RetiLab(LabServerApp):
         settings["terminals_available"] = False
         # MathJax from the build (copied from npm's mathjax 2.7.9), not from a CDN.
         settings["mathjax_url"] = self.static_url_prefix + "mathjax/MathJax.js"
+        settings["page_config_hook"] = disable_plugins
+
+
+def disable_plugins(handler, page_config):
+    """Adds RETI_LAB_DISABLED's plugin ids to the page's disabledExtensions (index.js leaves them out)."""
+    disabled = [p for p in os.environ.get("RETI_LAB_DISABLED", "").split(",") if p]
+    if disabled:
+        current = page_config.get("disabledExtensions", [])
+        if isinstance(current, dict):
+            current = [k for k, v in current.items() if v]
+        page_config["disabledExtensions"] = list(current) + disabled
+    return page_config
 
 
 if __name__ == "__main__":

@@ -136,21 +136,30 @@ function installLabProbe(): void {
 }
 
 /**
- * The whole notebook in one screenshot: JupyterLab scrolls the notebook inside a panel the size of the
- * window; this lets the panel grow with its cells instead.
+ * A screenshot of the whole notebook: JupyterLab scrolls the notebook inside a panel the size of the
+ * window, so the window is made as tall as the notebook (at most 16,000 px) for the shot, then restored.
  */
-const WHOLE_NOTEBOOK_CSS = `
-.jp-NotebookPanel-notebook { height: auto !important; overflow: visible !important; }
-body, .jp-LabShell, #jp-main-split-panel, #jp-main-content-panel, #jp-main-dock-panel, .lm-DockPanel-widget, .jp-NotebookPanel { overflow: visible !important; }
-`;
+async function screenshotWholeNotebook(page: Page, file: string): Promise<void> {
+  const before = page.viewportSize() ?? { width: 1280, height: 900 };
+  const extra = await page.evaluate(() => {
+    const nb = document.querySelector(".jp-NotebookPanel-notebook");
+    return nb ? nb.scrollHeight - nb.clientHeight : 0;
+  });
+  await page.setViewportSize({ width: before.width, height: Math.min(16_000, before.height + Math.max(0, extra)) });
+  await page.waitForTimeout(1_500); // JupyterLab and plotly relayout on resize
+  await page.locator(".jp-NotebookPanel").screenshot({ path: file });
+  await page.setViewportSize(before);
+}
 
 /**
  * The course's JupyterLab at `server`, for runInBrowser. Each open starts from an empty workspace (no tab
  * of an earlier notebook restored). A reopened notebook's plotly figures first show the PNG snapshot
  * plotly's JupyterLab renderer saved with them and become interactive when the pointer passes over
  * them, as a student's would: `open` moves the pointer over each, then the checks count drawn plots.
+ * With `screenshots`, a screenshot of the whole notebook after its run goes there as <name>.png (taken
+ * just before saving: browser-checks.ts's own screenshot would show only the window's part).
  */
-export function labFrontEnd(server: LabServer): NotebookFrontEnd {
+export function labFrontEnd(server: LabServer, options: { screenshots?: string } = {}): NotebookFrontEnd {
   return {
     name: "lab",
     notebookUrl: (relativePath) => `${server.url}/lab/tree/${relativePath.split("/").map(encodeURIComponent).join("/")}`,
@@ -185,7 +194,6 @@ export function labFrontEnd(server: LabServer): NotebookFrontEnd {
     },
     async installProbe(page: Page) {
       await page.evaluate(installLabProbe);
-      await page.addStyleTag({ content: WHOLE_NOTEBOOK_CSS });
     },
     async runAll(page: Page) {
       await page.evaluate(() => {
@@ -194,6 +202,10 @@ export function labFrontEnd(server: LabServer): NotebookFrontEnd {
       });
     },
     async save(page: Page) {
+      if (options.screenshots) {
+        const name = decodeURIComponent(new URL(page.url()).pathname.split("/").pop() ?? "notebook").replace(/\.ipynb$/, "");
+        await screenshotWholeNotebook(page, `${options.screenshots}/${name}.png`);
+      }
       await page.evaluate(async () => {
         type Panel = { context: { save(): Promise<void>; model: { dirty: boolean } } };
         const app = (window as unknown as { jupyterapp: { shell: { currentWidget: Panel } } }).jupyterapp;
