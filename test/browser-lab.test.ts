@@ -6,8 +6,11 @@
  * stderr, every figure (named ones included) drawn as an interactive plotly plot, each cell's output
  * shown as the cell finished, the live training display changing while its cell runs, and the saved
  * notebook reopened in a fresh browser profile with all its plots drawn again. A screenshot of each
- * notebook after its run goes to build/screenshots/lab/. Builds lab/ first when it is not built (about
- * a minute); skipped where jupyterlab_server is not installed. RETI_BROWSER_NOTEBOOKS=01,05 runs only those.
+ * notebook after its run goes to build/screenshots/lab/. Then the same for 00_setup in JupyterLab
+ * without plotly's renderer (as `pip install jupyterlab` alone gives it): the figures are drawn by their
+ * own HTML and scripts, plotly.js embedded once per kernel session (screenshot build/screenshots/lab-html/).
+ * Builds lab/ first when it is not built (about a minute); skipped where jupyterlab_server is not
+ * installed. RETI_BROWSER_NOTEBOOKS=01,05 runs only those (and no HTML-only run unless 00 is among them).
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -26,54 +29,64 @@ const installed = labPython() !== null;
 const only = process.env["RETI_BROWSER_NOTEBOOKS"]?.split(",").map((s) => s.trim());
 const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
 
-/** Where the quick-mode copies live: inside the project, so that they resolve `reti` from its node_modules. */
-const work = path.join(root, "build", "browser", "lab");
-const shots = path.join(root, "build", "screenshots", "lab");
+// The quick-mode copies live in build/browser/<variant>/: inside the project, so that they resolve `reti`.
+/** The course notebooks `names` in the course's JupyterLab with the plugins `disabled`, screenshots in build/screenshots/<variant>/. */
+function labSuite(title: string, variant: string, names: string[], disabled: string[]): void {
+  const work = path.join(root, "build", "browser", variant);
+  const shots = path.join(root, "build", "screenshots", variant);
+  describe.skipIf(!installed || names.length === 0)(title, () => {
+    let server: LabServer;
+    let browser: Browser;
+    let ui: NotebookFrontEnd;
+    let jupyterDir: string;
 
-describe.skipIf(!installed)("the course notebooks in JupyterLab 3.6, in Chromium", () => {
-  let server: LabServer;
-  let browser: Browser;
-  let ui: NotebookFrontEnd;
-  let jupyterDir: string;
+    beforeAll(async () => {
+      await buildLibIfStale();
+      if (!labBuilt()) buildLab({ quiet: true });
+      jupyterDir = await fs.mkdtemp(path.join(os.tmpdir(), "reti-browser-lab-"));
+      registerKernel(path.join(jupyterDir, "data"));
+      await fs.rm(work, { recursive: true, force: true });
+      await fs.mkdir(work, { recursive: true });
+      await fs.mkdir(shots, { recursive: true });
+      for (const name of names) {
+        const { nb } = prepareNotebook(await readNotebook(path.join(root, "notebooks", name)), { QUICK: true });
+        await writeNotebook(path.join(work, name), nb);
+      }
+      server = await startLab(root, jupyterDir, { disabled });
+      browser = await launchBrowser();
+      ui = labFrontEnd(server, { screenshots: shots });
+    }, 600_000);
 
-  beforeAll(async () => {
-    await buildLibIfStale();
-    if (!labBuilt()) buildLab({ quiet: true });
-    jupyterDir = await fs.mkdtemp(path.join(os.tmpdir(), "reti-browser-lab-"));
-    registerKernel(path.join(jupyterDir, "data"));
-    await fs.rm(work, { recursive: true, force: true });
-    await fs.mkdir(work, { recursive: true });
-    await fs.mkdir(shots, { recursive: true });
-    for (const name of selected) {
-      const { nb } = prepareNotebook(await readNotebook(path.join(root, "notebooks", name)), { QUICK: true });
-      await writeNotebook(path.join(work, name), nb);
-    }
-    server = await startLab(root, jupyterDir);
-    browser = await launchBrowser();
-    ui = labFrontEnd(server, { screenshots: shots });
-  }, 600_000);
-
-  afterEach(async () => {
-    // Closing a JupyterLab tab leaves its kernel running: one kernel at a time.
-    await server?.shutdownKernels();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
-  });
-
-  it.each(selected)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
-    const stem = name.replace(/\.ipynb$/, "");
-    // The adapter takes the screenshot (of the whole notebook, build/screenshots/lab/<stem>.png).
-    const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
-      minNamedFigures: stem.startsWith("00") ? 0 : 1,
+    afterEach(async () => {
+      // Closing a JupyterLab tab leaves its kernel running: one kernel at a time.
+      await server?.shutdownKernels();
     });
-    const saved = (await fs.stat(path.join(work, name))).size;
-    console.log(`${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
-    if (process.env["RETI_DEBUG"]) console.log(JSON.stringify(run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress }))));
-    expect(run.problems).toEqual([]);
-    expect(run.cells.length).toBeGreaterThan(3);
-  }, 900_000);
-});
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.stop();
+      if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
+    });
+
+    it.each(names)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
+      const stem = name.replace(/\.ipynb$/, "");
+      // The adapter takes the screenshot (of the whole notebook, build/screenshots/<variant>/<stem>.png).
+      const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
+        minNamedFigures: stem.startsWith("00") ? 0 : 1,
+      });
+      const saved = (await fs.stat(path.join(work, name))).size;
+      console.log(`${variant} ${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
+      if (process.env["RETI_DEBUG"]) console.log(JSON.stringify(run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress }))));
+      expect(run.problems).toEqual([]);
+      expect(run.cells.length).toBeGreaterThan(3);
+    }, 900_000);
+  });
+}
+
+labSuite("the course notebooks in JupyterLab 3.6, in Chromium", "lab", selected, []);
+labSuite(
+  "00_setup in JupyterLab 3.6 without plotly's renderer (figures from their HTML), in Chromium",
+  "lab-html",
+  selected.filter((n) => n.startsWith("00")),
+  ["@jupyterlab/plotly-extension:factory"],
+);

@@ -36,9 +36,11 @@ async function freePort(): Promise<number> {
 /**
  * Serves lab/build (which must be built: `npm run lab -- --build`) on 127.0.0.1 with no token, the
  * folder `rootDir`, Jupyter's data, config and runtime folders and the lab's settings under `jupyterDir`
- * (where the course kernelspec is registered), and no browser. Resolves when it answers.
+ * (where the course kernelspec is registered), and no browser; `disabled` plugins left out (lab/main.py).
+ * Resolves when it answers.
  */
-export async function startLab(rootDir: string, jupyterDir: string, timeoutMs = 60_000): Promise<LabServer> {
+export async function startLab(rootDir: string, jupyterDir: string, options: { disabled?: string[]; timeoutMs?: number } = {}): Promise<LabServer> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const python = labPython();
   if (python === null) throw new Error("no Python with jupyterlab_server and jupyter_server (apt install python3-jupyterlab-server)");
   const port = await freePort();
@@ -48,6 +50,7 @@ export async function startLab(rootDir: string, jupyterDir: string, timeoutMs = 
     JUPYTER_CONFIG_DIR: path.join(jupyterDir, "config"),
     JUPYTER_RUNTIME_DIR: path.join(jupyterDir, "runtime"),
     RETI_LAB_DATA: path.join(jupyterDir, "lab"),
+    RETI_LAB_DISABLED: (options.disabled ?? []).join(","),
     BROWSER: "true",
   };
   const root = process.getuid?.() === 0 ? ["--allow-root"] : [];
