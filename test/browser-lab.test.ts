@@ -10,7 +10,7 @@
  * without plotly's renderer (as `pip install jupyterlab` alone gives it): the figures are drawn by their
  * own HTML and scripts, plotly.js embedded once per kernel session (screenshot build/screenshots/lab-html/).
  * Builds lab/ first when it is not built (about a minute); skipped where jupyterlab_server is not
- * installed. RETI_BROWSER_NOTEBOOKS=01,05 runs only those (and no HTML-only run unless 00 is among them).
+ * installed. In the whole suite only 00_setup runs (see `selected`).
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -26,7 +26,12 @@ import { buildLibIfStale, notebooks, root } from "./support/course";
 import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
 
 const installed = labPython() !== null;
-const only = process.env["RETI_BROWSER_NOTEBOOKS"]?.split(",").map((s) => s.trim());
+/**
+ * Which notebooks: every one under `npm run test:browser:lab` (≈ 1 min each on a quiet machine), only
+ * 00_setup inside the whole suite (`npm test`, CI); RETI_BROWSER_NOTEBOOKS=01,05 (or `all`) chooses.
+ */
+const wanted = process.env["RETI_BROWSER_NOTEBOOKS"] ?? (process.env["npm_lifecycle_event"] === "test:browser:lab" ? "all" : "00");
+const only = wanted === "all" ? null : wanted.split(",").map((s) => s.trim());
 const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
 
 // The quick-mode copies live in build/browser/<variant>/: inside the project, so that they resolve `reti`.

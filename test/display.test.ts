@@ -76,8 +76,7 @@ describe("show in a kernel", () => {
     const [bundle, update] = calls[0]!;
     expect(update).toBe(false);
     expect(Object.keys(bundle.data).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
-    // An explicit height (400 px, the HTML div's) keeps JupyterLab's plotly renderer from collapsing the plot on resize.
-    expect(bundle.data["application/vnd.plotly.v1+json"]).toEqual({ data: fig.data, layout: { ...fig.layout, height: 400 }, config: { responsive: true, displaylogo: false } });
+    expect(bundle.data["application/vnd.plotly.v1+json"]).toEqual({ data: fig.data, layout: fig.layout, config: { responsive: true, displaylogo: false } });
     expect(bundle.metadata).toEqual({ reti: { figure: "loss-curve" } });
     expect(bundle.data["text/plain"]).toBe('[figure "loss-curve": Loss — 1 scatter trace (loss </script><b>)]');
     expect(bundle.transient).toBeUndefined();

@@ -140,18 +140,29 @@ function installLabProbe(): void {
 
 /**
  * A screenshot of the whole notebook: JupyterLab scrolls the notebook inside a panel the size of the
- * window, so the window is made as tall as the notebook (at most 16,000 px) for the shot, then restored.
+ * window, so the panel is shot page by page while scrolling (at most 20 pages), and the pages are
+ * stacked into one PNG in a second tab. The window is not resized: a resize collapses figures drawn by
+ * jupyterlab-plotly to 0 px (see the report in test/browser-lab.test.ts).
  */
 async function screenshotWholeNotebook(page: Page, file: string): Promise<void> {
-  const before = page.viewportSize() ?? { width: 1280, height: 900 };
-  const extra = await page.evaluate(() => {
-    const nb = document.querySelector(".jp-NotebookPanel-notebook");
-    return nb ? nb.scrollHeight - nb.clientHeight : 0;
-  });
-  await page.setViewportSize({ width: before.width, height: Math.min(16_000, before.height + Math.max(0, extra)) });
-  await page.waitForTimeout(1_500); // JupyterLab and plotly relayout on resize
-  await page.locator(".jp-NotebookPanel").screenshot({ path: file });
-  await page.setViewportSize(before);
+  const panel = page.locator(".jp-NotebookPanel-notebook");
+  const pages: string[] = [];
+  for (let k = 0; k < 20; k++) {
+    const more = await panel.evaluate((nb, k) => {
+      nb.scrollTop = k * nb.clientHeight;
+      return { top: nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
+    }, k);
+    await page.waitForTimeout(300);
+    pages.push((await panel.screenshot()).toString("base64"));
+    if (more.left <= 0) break;
+  }
+  const sheet = await page.context().newPage();
+  try {
+    await sheet.setContent(`<body style="margin:0">${pages.map((p) => `<img style="display:block" src="data:image/png;base64,${p}">`).join("")}</body>`);
+    await sheet.screenshot({ path: file, fullPage: true });
+  } finally {
+    await sheet.close();
+  }
 }
 
 /**

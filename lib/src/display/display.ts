@@ -113,7 +113,7 @@ export const FIGURE_HINT =
 export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?: string } = {}): string {
   const spec = JSON.stringify({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) });
   const id = options.id ?? elementId(spec, figureCounter);
-  const height = figureHeight(fig);
+  const height = typeof fig.layout.height === "number" ? fig.layout.height : 400;
   const draw =
     `<script type="text/javascript">(function () {\n` +
     `  var spec = ${scriptSafe(spec)};\n` +
@@ -139,22 +139,6 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
   return `${options.includePlotly ? plotlyScript() : ""}${div}\n${draw}`;
 }
 
-/** The figure's height in pixels: its layout's, else 400 (the HTML output's div and the plotly JSON agree). */
-function figureHeight(fig: Figure): number {
-  return typeof fig.layout.height === "number" ? fig.layout.height : 400;
-}
-
-/**
- * The figure as the plotly JSON MIME type, for JupyterLab's plotly renderer: with an explicit layout
- * height, since that renderer's box takes its height from the plot and plotly.js, responsive with no
- * height, sizes the plot to its box: the figure collapsed to 0 px at the first window resize.
- * Every notebook (display).
- */
-function plotlyMimeFigure(fig: Figure): object {
-  const layout = { ...fig.layout, height: figureHeight(fig) };
-  return { data: fig.data, layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) };
-}
-
 /**
  * The output bundle of a figure: plotly JSON, HTML (with plotly.js embedded when `embedPlotly`)
  * and text; metadata `{"reti": {"figure": name}}` when the figure is named. Every notebook (display).
@@ -164,7 +148,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
   figureCounter++;
   return {
     data: {
-      [PLOTLY_MIME]: plotlyMimeFigure(fig),
+      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) },
       "text/html": html,
       "text/plain": describeFigure(fig),
     },
