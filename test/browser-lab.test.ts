@@ -28,7 +28,7 @@ import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
 const installed = labPython() !== null;
 /**
  * Which notebooks: every one under `npm run test:browser:lab`, none inside the whole suite (`npm test`)
- * yet; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`) chooses. Not in the suite because it does not pass yet:
+ * yet; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`) chooses. Not in the suite because it does not pass reliably:
  * JupyterLab's page freezes for seconds on the first figure output (4.9 MB with plotly.js inline), long
  * enough for 00_setup's quick training to finish unseen, so the live-display check fails. Once plotly.js
  * is no longer inline, make the suite's default "00" (two runs of 00_setup, ≈ 2 min, plus ≈ 2 min to
