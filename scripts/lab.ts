@@ -1,7 +1,9 @@
 /**
  * `npm run lab`: registers the project's own tslab as the Jupyter kernel `reti` ("TypeScript (reti)")
- * in the user's Jupyter data directory, then opens the course (`notebooks/`) in JupyterLab if it is
- * installed, else in the classic notebook; without Jupyter it says how to get one.
+ * in the user's Jupyter data directory, then opens the course (`notebooks/`) in the user's JupyterLab if
+ * one is installed (pip), else in the course's own JupyterLab 3.6 (lab/, built from npm on first use,
+ * served by Debian's python3-jupyterlab-server), else in the classic notebook; without Jupyter it says
+ * how to get one. `npm run lab -- --build` (re)builds the course's JupyterLab and exits.
  * `npm run lab -- --student` opens a student workspace instead (build/student-workspace/: the student
  * release of each notebook, solutions stubbed and hidden tests removed; a notebook already there is the
  * student's work and is never overwritten). `npm run lab -- --register-only` only registers the kernel
@@ -20,15 +22,27 @@ import { prepareWorkspace, STUDENT_WORKSPACE, UPDATED_SUFFIX } from "./lib/works
 
 export { jupyterDataDir, kernelSpec, registerKernel } from "./lib/kernelspec";
 import { registerKernel, withCourseConfig } from "./lib/kernelspec";
+import { buildLab, LAB_BUILD, labBuilt, labPython, labServerCommand } from "./lib/jupyterlab";
 
 /** True if `command --version` runs. */
 function available(command: string): boolean {
   return spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-/** The Jupyter front end to start: JupyterLab if present, else the classic notebook, else null. */
+/**
+ * The Jupyter front end to start: the user's JupyterLab if present, else the course's JupyterLab 3.6
+ * when jupyterlab_server is importable (built first if needed), else the classic notebook, else null.
+ */
 function frontEnd(): { command: string; args: string[]; label: string; app: string } | null {
   if (available("jupyter-lab")) return { command: "jupyter-lab", args: [], label: "JupyterLab", app: "ServerApp" };
+  const python = labPython();
+  if (python !== null) {
+    if (!labBuilt()) {
+      console.log(`Building the course's JupyterLab 3.6 into ${LAB_BUILD} (once; about a minute)…`);
+      buildLab();
+    }
+    return { ...labServerCommand(python, []), label: "the course's JupyterLab 3.6 (lab/)", app: "ServerApp" };
+  }
   if (available("jupyter-notebook")) return { command: "jupyter-notebook", args: [], label: "the classic Jupyter Notebook", app: "NotebookApp" };
   return null;
 }
@@ -50,15 +64,21 @@ function freePort(): Promise<number> {
   });
 }
 
-const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-notebook is on PATH). Install one, then run \`npm run lab\` again:
-  pip install jupyterlab                 # JupyterLab, recommended (or: pipx install jupyterlab)
-  sudo apt install jupyter-notebook      # Debian/Ubuntu: the classic notebook
+const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-notebook is on PATH, nor Python's jupyterlab_server). Install one, then run \`npm run lab\` again:
+  pip install jupyterlab                       # current JupyterLab, recommended (or: pipx install jupyterlab)
+  sudo apt install python3-jupyterlab-server   # Debian 12: the course's own JupyterLab 3.6 (built from npm)
+  sudo apt install jupyter-notebook            # Debian/Ubuntu: the classic notebook
 The kernel "TypeScript (reti)" is already registered, so any Jupyter you install will offer it.`;
 
-const USAGE = "usage: npm run lab [-- --student | --register-only]";
+const USAGE = "usage: npm run lab [-- --student | --register-only | --build]";
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, student: { type: "boolean" }, ...HELP });
+  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, student: { type: "boolean" }, build: { type: "boolean" }, ...HELP });
+  if (values.build) {
+    const seconds = buildLab();
+    console.log(`Built the course's JupyterLab 3.6 into ${LAB_BUILD} in ${seconds.toFixed(0)} s.`);
+    return 0;
+  }
   const file = registerKernel();
   console.log(`Registered the Jupyter kernel "TypeScript (reti)" (name reti): ${file}`);
   if (values["register-only"]) return 0;

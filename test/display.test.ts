@@ -148,7 +148,7 @@ describe("show in a kernel", () => {
     const html = figureHtml(fig, { id: "fig-1" });
     expect(html).toContain('<div id="fig-1" class="reti-figure" style="width:100%;height:400px">');
     // Where scripts do not run (an untrusted notebook), the placeholder says what to do.
-    expect(html).toContain("(File &gt; Trust Notebook, then reload the page)");
+    expect(html).toContain("(File &gt; Trust Notebook, then reload the page; in JupyterLab, Trust Notebook from the command palette");
     expect(html).toContain("Plotly.newPlot(el, spec.data, spec.layout, spec.config)");
     // Where plotly.js cannot be loaded, the div says how to fix it.
     expect(html).toContain("npm run lab -- --register-only");

@@ -232,7 +232,7 @@ export const PLOTLY_MISSING =
  * Jupyter runs no script of a notebook opened from disk until it is trusted. Every notebook (display).
  */
 export const FIGURE_HINT =
-  " · Not drawn: this notebook is not trusted (File > Trust Notebook, then reload the page) or this output was saved without its plot; run the cell again.";
+  " · Not drawn: this notebook is not trusted (File > Trust Notebook, then reload the page; in JupyterLab, Trust Notebook from the command palette, Ctrl+Shift+C) or this output was saved without its plot; run the cell again.";
 
 /**
  * HTML that draws `fig` with plotly.js once `window.Plotly` exists (loading it from the page's cache,

@@ -1,0 +1,101 @@
+/**
+ * `npm run test:browser:lab` (issue 22): every course notebook as a student runs it in JupyterLab — the
+ * course's own JupyterLab 3.6 (lab/, built from npm, served by Debian's python3-jupyterlab-server),
+ * driven in headless Chromium: open it (quick mode: QUICK = true injected), Run All, then the checks of
+ * test/support/browser-checks.ts, the same as in the classic Notebook — every cell ran with no error or
+ * stderr, every figure (named ones included) drawn as an interactive plotly plot, each cell's output
+ * shown as the cell finished, the live training display changing while its cell runs, and the saved
+ * notebook reopened in a fresh browser profile with all its plots drawn again. A screenshot of each
+ * notebook after its run goes to build/screenshots/lab/. Then the same for 00_setup in JupyterLab
+ * without plotly's renderer (as `pip install jupyterlab` alone gives it): the figures are drawn by their
+ * own HTML and scripts, plotly.js embedded once per kernel session (screenshot build/screenshots/lab-html/).
+ * Builds lab/ first when it is not built (about a minute); skipped where jupyterlab_server is not
+ * installed. Not in the whole suite yet (see `wanted`).
+ */
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
+import { buildLab, labBuilt, labPython } from "../scripts/lib/jupyterlab";
+import { registerKernel } from "../scripts/lib/kernelspec";
+import { runInBrowser, type NotebookFrontEnd } from "./support/browser-checks";
+import { launchBrowser } from "./support/classic-notebook";
+import { buildLibIfStale, notebooks, root } from "./support/course";
+import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
+
+const installed = labPython() !== null;
+/**
+ * Which notebooks: every one under `npm run test:browser:lab`, none inside the whole suite (`npm test`)
+ * yet; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`) chooses. Not in the suite because it does not pass reliably:
+ * JupyterLab's page freezes for seconds on the first figure output (4.9 MB with plotly.js inline), long
+ * enough for 00_setup's quick training to finish unseen, so the live-display check fails. Once plotly.js
+ * is no longer inline, make the suite's default "00" (two runs of 00_setup, ≈ 2 min, plus ≈ 2 min to
+ * install and build lab/ once).
+ */
+const wanted = process.env["RETI_BROWSER_NOTEBOOKS"] ?? (process.env["npm_lifecycle_event"] === "test:browser:lab" ? "all" : "");
+const only = wanted === "all" ? null : wanted.split(",").map((s) => s.trim()).filter((s) => s !== "");
+const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
+
+// The quick-mode copies live in build/browser/<variant>/: inside the project, so that they resolve `reti`.
+/** The course notebooks `names` in the course's JupyterLab with the plugins `disabled`, screenshots in build/screenshots/<variant>/. */
+function labSuite(title: string, variant: string, names: string[], disabled: string[]): void {
+  const work = path.join(root, "build", "browser", variant);
+  const shots = path.join(root, "build", "screenshots", variant);
+  describe.skipIf(!installed || names.length === 0)(title, () => {
+    let server: LabServer;
+    let browser: Browser;
+    let ui: NotebookFrontEnd;
+    let jupyterDir: string;
+
+    beforeAll(async () => {
+      await buildLibIfStale();
+      if (!labBuilt()) buildLab({ quiet: true });
+      jupyterDir = await fs.mkdtemp(path.join(os.tmpdir(), "reti-browser-lab-"));
+      registerKernel(path.join(jupyterDir, "data"));
+      await fs.rm(work, { recursive: true, force: true });
+      await fs.mkdir(work, { recursive: true });
+      await fs.mkdir(shots, { recursive: true });
+      for (const name of names) {
+        const { nb } = prepareNotebook(await readNotebook(path.join(root, "notebooks", name)), { QUICK: true });
+        await writeNotebook(path.join(work, name), nb);
+      }
+      server = await startLab(root, jupyterDir, { disabled });
+      browser = await launchBrowser();
+      ui = labFrontEnd(server, { screenshots: shots });
+    }, 600_000);
+
+    afterEach(async () => {
+      // Closing a JupyterLab tab leaves its kernel running: one kernel at a time.
+      await server?.shutdownKernels();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.stop();
+      if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
+    });
+
+    it.each(names)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
+      const stem = name.replace(/\.ipynb$/, "");
+      // The adapter takes the screenshot (of the whole notebook, build/screenshots/<variant>/<stem>.png).
+      const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
+        minNamedFigures: stem.startsWith("00") ? 0 : 1,
+      });
+      const saved = (await fs.stat(path.join(work, name))).size;
+      console.log(`${variant} ${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
+      if (process.env["RETI_DEBUG"]) console.log(JSON.stringify(run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress }))));
+      expect(run.problems).toEqual([]);
+      expect(run.cells.length).toBeGreaterThan(3);
+    }, 900_000);
+  });
+}
+
+labSuite("the course notebooks in JupyterLab 3.6, in Chromium", "lab", selected, []);
+labSuite(
+  "00_setup in JupyterLab 3.6 without plotly's renderer (figures from their HTML), in Chromium",
+  "lab-html",
+  selected.filter((n) => n.startsWith("00")),
+  ["@jupyterlab/plotly-extension:factory"],
+);
