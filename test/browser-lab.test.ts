@@ -28,11 +28,10 @@ import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
 const installed = labPython() !== null;
 /**
  * Which notebooks: every one under `npm run test:browser:lab`, none inside the whole suite (`npm test`)
- * yet; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`) chooses. Not in the suite because it does not pass reliably:
- * JupyterLab's page freezes for seconds on the first figure output (4.9 MB with plotly.js inline), long
- * enough for 00_setup's quick training to finish unseen, so the live-display check fails. Once plotly.js
- * is no longer inline, make the suite's default "00" (two runs of 00_setup, ≈ 2 min, plus ≈ 2 min to
- * install and build lab/ once).
+ * yet; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`) chooses. Not in the suite because it did not pass reliably
+ * while plotly.js was inlined in the first figure (JupyterLab's page froze for seconds on that 4.9 MB
+ * output, long enough for 00_setup's quick training to finish unseen); figures now load plotly.js from
+ * the server, so the next step is to prove it passes and make the suite's default "00".
  */
 const wanted = process.env["RETI_BROWSER_NOTEBOOKS"] ?? (process.env["npm_lifecycle_event"] === "test:browser:lab" ? "all" : "");
 const only = wanted === "all" ? null : wanted.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -63,7 +62,7 @@ function labSuite(title: string, variant: string, names: string[], disabled: str
       }
       server = await startLab(root, jupyterDir, { disabled });
       browser = await launchBrowser();
-      ui = labFrontEnd(server, { screenshots: shots });
+      ui = labFrontEnd(server);
     }, 600_000);
 
     afterEach(async () => {
@@ -79,8 +78,8 @@ function labSuite(title: string, variant: string, names: string[], disabled: str
 
     it.each(names)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
       const stem = name.replace(/\.ipynb$/, "");
-      // The adapter takes the screenshot (of the whole notebook, build/screenshots/<variant>/<stem>.png).
       const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
+        screenshot: path.join(shots, `${stem}.png`),
         minNamedFigures: stem.startsWith("00") ? 0 : 1,
       });
       const saved = (await fs.stat(path.join(work, name))).size;

@@ -170,12 +170,13 @@ async function screenshotWholeNotebook(page: Page, file: string): Promise<void> 
  * of an earlier notebook restored). A reopened notebook's plotly figures first show the PNG snapshot
  * plotly's JupyterLab renderer saved with them and become interactive when the pointer passes over
  * them, as a student's would: `open` moves the pointer over each, then the checks count drawn plots.
- * With `screenshots`, a screenshot of the whole notebook after its run goes there as <name>.png (taken
- * just before saving: browser-checks.ts's own screenshot would show only the window's part).
+ * Its screenshot stitches the whole notebook from scrolled views (JupyterLab scrolls inside the panel,
+ * so a page screenshot would show only the window's part).
  */
-export function labFrontEnd(server: LabServer, options: { screenshots?: string } = {}): NotebookFrontEnd {
+export function labFrontEnd(server: LabServer): NotebookFrontEnd {
   return {
     name: "lab",
+    baseUrl: server.url,
     notebookUrl: (relativePath) => `${server.url}/lab/tree/${relativePath.split("/").map(encodeURIComponent).join("/")}`,
     async open(page: Page, url: string, withKernel: boolean) {
       await fs.rm(server.workspacesDir, { recursive: true, force: true });
@@ -215,17 +216,15 @@ export function labFrontEnd(server: LabServer, options: { screenshots?: string }
         void app.commands.execute("notebook:run-all-cells");
       });
     },
+    async screenshot(page: Page, file: string) {
+      await screenshotWholeNotebook(page, file);
+    },
     async save(page: Page) {
-      if (options.screenshots) {
-        const name = decodeURIComponent(new URL(page.url()).pathname.split("/").pop() ?? "notebook").replace(/\.ipynb$/, "");
-        await screenshotWholeNotebook(page, `${options.screenshots}/${name}.png`);
-      }
       await page.evaluate(async () => {
         type Panel = { context: { save(): Promise<void>; model: { dirty: boolean } } };
         const app = (window as unknown as { jupyterapp: { shell: { currentWidget: Panel } } }).jupyterapp;
         await app.shell.currentWidget.context.save();
       });
     },
-    screenshotTarget: ".jp-NotebookPanel-notebook",
   };
 }
