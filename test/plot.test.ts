@@ -27,6 +27,8 @@ describe("lineChart", () => {
     expect(fig.layout["yaxis"]).toMatchObject({ type: "log" });
     expect(fig.layout["xaxis"]).not.toMatchObject({ type: "log" });
     expect(lineChart([{ name: "a", x: [1, 10], y: [1, 2] }], { logX: true }).layout["xaxis"]).toMatchObject({ type: "log" });
+    const modes = lineChart([{ name: "m", y: [1, 2], markers: true }, { name: "p", y: [1, 2], pointsOnly: true }]).data.map((t) => t["mode"]);
+    expect(modes).toEqual(["lines+markers", "markers"]);
   });
 
   it("rejects mismatched x/y, no series and names unusable as file names", () => {

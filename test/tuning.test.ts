@@ -133,6 +133,15 @@ describe("Bayesian optimisation", () => {
     expect(next.config.scale).toBeGreaterThanOrEqual(0.5);
     expect(next.config.scale).toBeLessThanOrEqual(4);
     expect(next.ei).toBeGreaterThan(0);
+    // predict and acquisition are the standardised GP's, in the observations' units
+    const ys = tried.map(f), m = ys.reduce((a, b) => a + b, 0) / ys.length, sd = Math.sqrt(ys.reduce((a, b) => a + (b - m) ** 2, 0) / ys.length);
+    const u = [(Math.log(0.5) - Math.log(1e-4)) / (Math.log(1e2) - Math.log(1e-4)), (3 - 0.5) / 3.5];
+    const raw = next.gp.predict(u);
+    const p = next.predict({ lambda: 0.5, scale: 3 });
+    expect(p.mean).toBeCloseTo(m + sd * raw.mean, 10);
+    expect(p.std).toBeCloseTo(sd * raw.std, 10);
+    expect(next.acquisition({ lambda: 0.5, scale: 3 })).toBeCloseTo(sd * expectedImprovement(raw.mean, raw.std, Math.min(...ys.map((y) => (y - m) / sd)), 0.01), 10);
+    expect(next.acquisition(next.config)).toBeCloseTo(sd * next.ei, 10);
     const bo = bayesianOptimization(f, logSpace, { budget: 15, initial: 4, random: new Random(5) });
     expect(bo.best.value).toBeLessThan(0.15);
   });

@@ -312,6 +312,10 @@ export interface Suggestion {
   /** The length scale and noise chosen by marginal likelihood. */
   lengthScale: number;
   noise: number;
+  /** The surrogate's posterior mean and standard deviation at a configuration, in the observations' units. */
+  predict: (c: Config) => { mean: number; std: number };
+  /** The expected improvement at a configuration, in the observations' units (what the proposal maximised). */
+  acquisition: (c: Config) => number;
 }
 
 /**
@@ -345,7 +349,15 @@ export function suggestNext(space: Record<string, Range>, tried: readonly Config
     const ei = expectedImprovement(p.mean, p.std, best, xi);
     if (ei > top.ei) top = { u, ei };
   }
-  return { config: fromUnit(space, top.u), ei: top.ei, gp: gp!, lengthScale, noise };
+  const predict = (c: Config) => {
+    const p = gp!.predict(toUnit(space, c));
+    return { mean: mean + sd * p.mean, std: sd * p.std };
+  };
+  const acquisition = (c: Config) => {
+    const p = gp!.predict(toUnit(space, c));
+    return sd * expectedImprovement(p.mean, p.std, best, xi);
+  };
+  return { config: fromUnit(space, top.u), ei: top.ei, gp: gp!, lengthScale, noise, predict, acquisition };
 }
 
 /** What `bayesianOptimization` returns. Notebook 04. */
