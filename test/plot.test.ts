@@ -27,6 +27,8 @@ describe("lineChart", () => {
     expect(fig.layout["yaxis"]).toMatchObject({ type: "log" });
     expect(fig.layout["xaxis"]).not.toMatchObject({ type: "log" });
     expect(lineChart([{ name: "a", x: [1, 10], y: [1, 2] }], { logX: true }).layout["xaxis"]).toMatchObject({ type: "log" });
+    const modes = lineChart([{ name: "m", y: [1, 2], markers: true }, { name: "p", y: [1, 2], pointsOnly: true }]).data.map((t) => t["mode"]);
+    expect(modes).toEqual(["lines+markers", "markers"]);
   });
 
   it("log axes write powers of ten (no 100µ), one tick per decade over ≥ 2 decades, else 1-2-5 (issue 19)", () => {

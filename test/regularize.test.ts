@@ -10,7 +10,7 @@ import { MLP } from "../lib/src/scratch/mlp";
 import { Adam, SGD } from "../lib/src/scratch/optim";
 import {
   AdamW, BatchNorm, EarlyStopper, RandomReluFeatures, addPenaltyGrad, biasVariance, countZeros, decayStep, dropout, dropoutMask,
-  ensembleAverage, leastSquares, lossAndGradientsDropout, matVec, penalty, penaltyGrad, polynomialFeatures, softThreshold, trainRegularized, weightMask,
+  ensembleAverage, forwardDropout, leastSquares, lossAndGradientsDropout, matVec, penalty, penaltyGrad, polynomialFeatures, softThreshold, trainRegularized, weightMask,
 } from "../lib/src/scratch/regularize";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { batchNormGradTf, batchNormTf, dropoutTf, mlp } from "../lib/src/tfjs/regularizeTf";
@@ -144,6 +144,18 @@ describe("dropout", () => {
     const det = forward(net, X).at(-1)!.a;
     const avg = ensembleAverage(net, X, 0.5, 20_000, new Random(3));
     expect(maxAbs(avg, det)).toBeLessThan(0.05 * Math.max(...Array.from(det, Math.abs)));
+  });
+
+  it("is the mean of forwardDropout passes with the same draws (the first layer computed once)", () => {
+    seed(8);
+    const net = MLP.random([5, 7, 6, 3], ["relu", "tanh", "softmax"]);
+    const X = Float64Array.from({ length: 4 * 5 }, (_, i) => Math.sin(1.3 * i));
+    const r = new Random(11);
+    const mean = new Float64Array(4 * 3);
+    for (let s = 0; s < 9; s++) forwardDropout(net, X, 0.4, { random: r }).caches.at(-1)!.a.forEach((v, i) => (mean[i] += v / 9));
+    expect(maxAbs(ensembleAverage(net, X, 0.4, 9, new Random(11)), mean)).toBeLessThan(1e-15);
+    const single = MLP.random([5, 3], "softmax");
+    expect(maxAbs(ensembleAverage(single, X, 0.4, 3), forward(single, X).at(-1)!.a)).toBe(0);
   });
 });
 

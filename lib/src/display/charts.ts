@@ -20,6 +20,8 @@ export interface Series {
   color?: number;
   /** Draw markers on the points too. */
   markers?: boolean;
+  /** Markers only, no line (a scatter of points, e.g. the evaluations of a search). Notebook 04. */
+  pointsOnly?: boolean;
 }
 
 /** Options of `lineChart`. Notebooks 00–05 (lecture 000, training, loss). */
@@ -38,7 +40,7 @@ function seriesTrace(s: Series, i: number, axes: { xaxis?: string; yaxis?: strin
   }
   return {
     type: "scatter",
-    mode: s.markers ? "lines+markers" : "lines",
+    mode: s.pointsOnly ? "markers" : s.markers ? "lines+markers" : "lines",
     name: s.name,
     x,
     y,

@@ -12,7 +12,7 @@ import { type Random, rng } from "../core/random";
 import { batchIndices } from "../data/dataset";
 import { activationBackward, type DenseCache, denseBackward, denseForward, type DenseGrads, evaluate, flattenGrads, gatherRows, type LossName, lossOf, outputError, parameters } from "./backprop";
 import { rowsOf } from "./losses";
-import type { MLP } from "./mlp";
+import { MLP } from "./mlp";
 import type { AdamOptions, Optimizer, Vec } from "./optim";
 
 // ---------------------------------------------------------------------------------------------
@@ -293,9 +293,14 @@ export function lossAndGradientsDropout(net: MLP, X: ArrayLike<number>, targets:
  */
 export function ensembleAverage(net: MLP, X: ArrayLike<number>, p: number, samples: number, random: Random = rng()): Float64Array {
   if (!(Number.isInteger(samples) && samples >= 1)) throw new RangeError(`ensembleAverage: samples must be a positive integer, got ${samples}`);
+  // The first layer sees the undropped inputs: its output is the same for every mask, so compute it once
+  // (the masks are drawn in the same order as forwardDropout's, so the result is the same).
+  const first = denseForward(net.layers[0]!, X).a;
+  if (net.layers.length === 1) return first; // the output layer is never dropped
+  const rest = new MLP(net.layers.slice(1));
   let sum: Float64Array | null = null;
   for (let s = 0; s < samples; s++) {
-    const out = forwardDropout(net, X, p, { random }).caches.at(-1)!.a;
+    const out = forwardDropout(rest, p > 0 ? dropout(first, p, { random }).y : first, p, { random }).caches.at(-1)!.a;
     if (sum === null) sum = new Float64Array(out.length);
     for (let i = 0; i < out.length; i++) sum[i] += out[i]! / samples;
   }
@@ -565,12 +570,18 @@ export class BatchNorm {
 // ---------------------------------------------------------------------------------------------
 // Least squares, features, bias and variance, double descent
 
-/** Solves G X = B in place for symmetric positive-definite G (n×n) and B (n×k), by Cholesky; returns X (in B's array). */
-function choleskySolve(G: Float64Array, n: number, B: Float64Array, k: number): Float64Array {
+/**
+ * The Cholesky factor of a symmetric positive-definite G (n×n, row-major), in place: afterwards G's lower
+ * triangle (diagonal included) holds L with G = L Lᵀ (the upper triangle is left as it was). Throws a
+ * RangeError naming `what` when G is not numerically positive definite. Notebook 04 (least squares,
+ * the Gaussian process of Bayesian optimisation).
+ */
+export function cholesky(G: Float64Array, n: number, what = "cholesky"): Float64Array {
+  if (G.length !== n * n) throw new RangeError(`${what}: the matrix has ${G.length} entries, not ${n}×${n}`);
   for (let j = 0; j < n; j++) {
     let d = G[j * n + j]!;
     for (let s = 0; s < j; s++) d -= G[j * n + s]! ** 2;
-    if (!(d > 0)) throw new RangeError("leastSquares: the Gram matrix is not positive definite; pass a ridge > 0");
+    if (!(d > 0)) throw new RangeError(`${what}: the matrix is not positive definite`);
     const root = Math.sqrt(d);
     G[j * n + j] = root;
     for (let i = j + 1; i < n; i++) {
@@ -579,6 +590,12 @@ function choleskySolve(G: Float64Array, n: number, B: Float64Array, k: number): 
       G[i * n + j] = v / root;
     }
   }
+  return G;
+}
+
+/** Solves G X = B in place for symmetric positive-definite G (n×n) and B (n×k), by Cholesky; returns X (in B's array). */
+function choleskySolve(G: Float64Array, n: number, B: Float64Array, k: number): Float64Array {
+  cholesky(G, n, "leastSquares: the Gram matrix (pass a ridge > 0)");
   for (let c = 0; c < k; c++) {
     for (let i = 0; i < n; i++) {
       let v = B[i * k + c]!;
