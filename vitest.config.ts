@@ -10,7 +10,6 @@ import { defineConfig } from "vitest/config";
  */
 const LONG = [
   "test/notebooks.test.ts",
-  "test/browser.test.ts",
   "test/release-course.test.ts",
   "packages/nbconvert-ts-runner/test/runner.test.ts",
   "test/figures.test.ts",
