@@ -164,6 +164,16 @@ export function classicFrontEnd(baseUrl: string): NotebookFrontEnd {
   };
 }
 
+/** Stops a Jupyter server process: SIGTERM, then SIGKILL if it has not exited within 10 s. */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** A running classic Notebook server. */
 export interface ClassicServer {
   url: string;
@@ -214,13 +224,6 @@ export async function startClassicNotebook(rootDir: string, jupyterDir: string, 
   return {
     url,
     process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopServer(child),
   };
 }

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { labPython, labServerCommand } from "../../scripts/lib/jupyterlab";
 import type { NotebookFrontEnd } from "./browser-checks";
+import { stopServer } from "./classic-notebook";
 
 /** A running course JupyterLab server. */
 export interface LabServer {
@@ -87,14 +88,7 @@ export async function startLab(rootDir: string, jupyterDir: string, options: { d
       const kernels = (await (await fetch(`${url}/api/kernels`)).json()) as { id: string }[];
       await Promise.all(kernels.map((k) => fetch(`${url}/api/kernels/${k.id}`, { method: "DELETE" })));
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopServer(child),
   };
 }
 
