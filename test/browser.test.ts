@@ -65,11 +65,7 @@ describe.skipIf(!installed)("the course notebooks in the classic Notebook, in Ch
     });
     const saved = (await fs.stat(path.join(work, name))).size;
     console.log(`${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
-    // Known defect, left open on issue 19: notebook 08's only live display (the DQN) is fed by `dqn.trainDqn`,
-    // a synchronous loop, so the kernel cannot send its updates before the cell ends; every other check holds.
-    // The fix is an awaited yield in trainDqn's progress report; until then this one problem is expected there.
-    const expected = stem.startsWith("08") ? (p: string) => p.startsWith("live displays never changed") : () => false;
-    expect(run.problems.filter((p) => !expected(p))).toEqual([]);
+    expect(run.problems).toEqual([]);
     expect(run.cells.length).toBeGreaterThan(3);
   }, 1_500_000);
 });

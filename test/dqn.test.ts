@@ -141,44 +141,48 @@ describe("DQN agent", () => {
     agent.dispose();
   });
 
-  it("an evaluation that reaches stopAt is confirmed on confirmEpisodes more episodes before training stops", () => {
+  it("an evaluation that reaches stopAt is confirmed on confirmEpisodes more episodes before training stops", async () => {
     const options = { steps: 3000, learningStarts: 400, hidden: [8], batchSize: 8, updatesPerStep: 0.25, evalEvery: 1000, evalEpisodes: 2, seed: 8 };
     seed(8); // the network's initial weights come from the global generator
-    const free = trainDqn(() => new CartPole(), options);
+    const free = await trainDqn(() => new CartPole(), options);
     expect(free.progress.evaluations.map((e) => e.steps)).toEqual([1000, 2000, 3000]);
     expect(free.progress.evaluations.every((e) => e.confirmed === undefined)).toBe(true);
     seed(8);
-    const stopped = trainDqn(() => new CartPole(), { ...options, stopAt: 0, confirmEpisodes: 5 }); // any return reaches 0
+    const stopped = await trainDqn(() => new CartPole(), { ...options, stopAt: 0, confirmEpisodes: 5 }); // any return reaches 0
     expect(stopped.progress.steps).toBe(1000);
     const [first] = stopped.progress.evaluations;
     expect(first!.meanReturn).toBe(free.progress.evaluations[0]!.meanReturn); // same seed, same first 1,000 steps
     expect(first!.confirmed).toBeGreaterThan(8); // a CartPole episode lasts at least 8 steps
     expect(first!.confirmed).not.toBe(first!.meanReturn); // other episodes
     seed(8);
-    const unconfirmed = trainDqn(() => new CartPole(), { ...options, stopAt: 1e6, confirmEpisodes: 5 });
+    const unconfirmed = await trainDqn(() => new CartPole(), { ...options, stopAt: 1e6, confirmEpisodes: 5 });
     expect(unconfirmed.progress.steps).toBe(3000);
     [free, stopped, unconfirmed].forEach((r) => r.agent.dispose());
   }, 120_000);
 
-  it("training keeps the number of live tensors flat and is deterministic given the seed", () => {
-    const run = () => {
+  it("training keeps the number of live tensors flat, lets the event loop run between reports, and is deterministic given the seed", async () => {
+    const run = async () => {
       seed(4);
       const counts: number[] = [];
-      const { agent, progress } = trainDqn(() => new CartPole(), {
+      let turns = 0; // event-loop turns seen while training: a live display's messages go out in them
+      const ticker = setInterval(() => turns++, 0);
+      const { agent, progress } = await trainDqn(() => new CartPole(), {
         steps: 1200, learningStarts: 400, hidden: [16, 16], batchSize: 16, updatesPerStep: 0.25, targetUpdate: 50, evalEvery: 200, evalEpisodes: 2, seed: 4, double: true,
         onProgress: (p) => { if (p.updates > 0) counts.push(p.tensors); }, // Adam creates its moments at the first update
       });
-      return { agent, progress, counts };
+      clearInterval(ticker);
+      return { agent, progress, counts, turns };
     };
     const start = tf.memory().numTensors;
-    const a = run();
+    const a = await run();
+    expect(a.turns).toBeGreaterThan(5);
     const fixed = tf.memory().numTensors - start; // parameters, target copy, Adam's moments and step counters
     expect(a.counts.length).toBeGreaterThan(10);
     expect(new Set(a.counts).size).toBe(1);
     expect(a.counts[a.counts.length - 1]).toBe(start + fixed);
     expect(a.progress.updates).toBe((1200 - 400) * 0.25 + 1); // 4 environments: updates start on the step that reaches 400
     expect(a.progress.evaluations.length).toBe(6);
-    const b = run();
+    const b = await run();
     expect(Array.from(b.agent.params[0]!.dataSync())).toEqual(Array.from(a.agent.params[0]!.dataSync()));
     expect(b.progress.episodeReturns).toEqual(a.progress.episodeReturns);
     a.agent.dispose();

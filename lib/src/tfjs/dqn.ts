@@ -465,9 +465,11 @@ export interface DqnProgress {
  * `learningStarts` steps, the target network is refreshed every `targetUpdate` updates, and the greedy
  * policy is evaluated now and then (on seeds from 10⁶ up, kept apart from a final evaluation's on small seeds), and
  * the best evaluated weights are kept.
- * Truncated episodes are not terminal: their last transition still bootstraps. Notebook 08 (lecture 004, deep Q-learning).
+ * Truncated episodes are not terminal: their last transition still bootstraps. With `onProgress`, every
+ * report is followed by an awaited yield so the kernel can send a live display's update while training goes on.
+ * Notebook 08 (lecture 004, deep Q-learning).
  */
-export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { agent: DqnAgent; progress: DqnProgress } {
+export async function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): Promise<{ agent: DqnAgent; progress: DqnProgress }> {
   const nEnvs = options.envs ?? 4;
   const envs = Array.from({ length: nEnvs }, makeEnv);
   const probe = envs[0]!;
@@ -545,7 +547,10 @@ export function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOptions): { 
       stop = score >= stopAt;
       finished = true;
     }
-    if (finished) report();
+    if (finished) {
+      report();
+      if (options.onProgress) await tf.nextFrame();
+    }
     if (stop) break;
   }
   if (keepBest && bestWeights !== undefined) agent.restore(bestWeights);
