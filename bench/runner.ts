@@ -8,8 +8,9 @@
  * Measured side by side in one run, median of `runs`, wall time and CPU time (user + system of the
  * tool and its kernels, from /usr/bin/time: the fairer figure on a busy machine):
  * - each notebook alone: `nbconvert-ts-runner NB` (the installed bin) against `jupyter nbconvert NB`;
- * - all notebooks in one command, one at a time: the runner with its warm kernel pool (the next
- *   notebook's kernel starts while the current one runs), the runner with --no-pool, and nbconvert.
+ * - all notebooks in one command: one at a time, the runner with its warm kernel pool (the next
+ *   notebook's kernel starts while the current one runs), the runner with --no-pool, and nbconvert;
+ *   and the runner as a user runs it, its default `--jobs` (one notebook per core, pool included).
  * `--before DIR`: also the previous runner, `tsx DIR/scripts/notebooks.ts` (a checkout of the
  * previous main whose node_modules resolve). Default notebooks: the passing fixtures of the runner
  * package and every notebooks/*.ipynb; those with a `parameters` cell run in quick mode (QUICK = true
@@ -59,7 +60,7 @@ async function installKernelspec(): Promise<string> {
   return dir;
 }
 
-type Tool = "nbconvert" | "runner" | "runner --no-pool" | "before";
+type Tool = "nbconvert" | "runner" | "runner --no-pool" | "runner --jobs cores" | "before";
 
 function command(tool: Tool, files: string[], outDir: string, before?: string): [string, string[]] {
   switch (tool) {
@@ -69,6 +70,8 @@ function command(tool: Tool, files: string[], outDir: string, before?: string): 
     case "runner":
     case "runner --no-pool":
       return [process.execPath, [RUNNER_BIN, ...files, "--jobs", "1", "--output-dir", path.join(outDir, "runner"), ...(tool === "runner" ? [] : ["--no-pool"])]];
+    case "runner --jobs cores":
+      return [process.execPath, [RUNNER_BIN, ...files, "--output-dir", path.join(outDir, "runner")]];
     case "before":
       return [process.execPath, [TSX, path.join(before!, "scripts", "notebooks.ts"), ...files, "--jobs", "1", "--output-dir", path.join(outDir, "before")]];
   }
@@ -114,7 +117,7 @@ async function main() {
     }
     for (const group of [files.filter((f) => !f.input.startsWith("notebooks/")), files.filter((f) => f.input.startsWith("notebooks/"))]) {
       if (group.length < 2) continue;
-      for (const tool of [...tools, "runner --no-pool"] as Tool[]) {
+      for (const tool of [...tools, "runner --no-pool", "runner --jobs cores"] as Tool[]) {
         const key = `${tool}|${group[0]!.input.startsWith("notebooks/") ? "course" : "fixtures"}`;
         try {
           const [cmd, args] = command(tool, group.map((f) => f.file), outDir, before);
@@ -144,7 +147,7 @@ async function main() {
   for (const group of ["fixtures", "course"]) {
     const get = (t: string, k: keyof Sample) => med(batch.get(`${t}|${group}` as Tool), k);
     if (Number.isNaN(get("nbconvert", "wall"))) continue;
-    for (const tool of ["runner", "runner --no-pool", ...(before ? ["before"] : [])]) {
+    for (const tool of ["runner", "runner --no-pool", "runner --jobs cores", ...(before ? ["before"] : [])]) {
       rows.push([`all ${group} in one command: ${tool === "before" ? "previous runner" : tool}`, s(get("nbconvert", "wall")), s(get(tool, "wall")),
         ratio(get(tool, "wall"), get("nbconvert", "wall")), s(get("nbconvert", "cpu")), s(get(tool, "cpu")), ratio(get(tool, "cpu"), get("nbconvert", "cpu")),
         ...(before ? ["", "", "", ""] : [])]);
