@@ -7,10 +7,10 @@ then one JSON line per line "seconds" read on stdin (bench/torch.ts interleaves 
 """
 import json
 import sys
-import time
 
 import torch
 from torch import nn
+from torch_timing import time_steps, warm_up
 
 
 def lenet5() -> nn.Module:
@@ -37,18 +37,12 @@ def trainer(threads: int, batch: int):
         loss_fn(model(x), y).backward()
         opt.step()
 
-    for _ in range(5):
-        step()
+    warm_up(step)
     params = sum(p.numel() for p in model.parameters())
     name = f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})"
 
     def measure(seconds: float) -> dict:
-        steps, start, cpu0 = 0, time.perf_counter(), time.process_time()
-        while steps < 2 or time.perf_counter() - start < seconds:
-            step()
-            steps += 1
-        elapsed = time.perf_counter() - start
-        cpu = time.process_time() - cpu0
+        steps, elapsed, cpu = time_steps(step, seconds, 2)
         return {"backend": name, "impl": name, "imagesPerSecond": steps * batch / elapsed, "msPerStep": 1000 * elapsed / steps,
                 "cpuMsPerStep": 1000 * cpu / steps, "params": params}
 

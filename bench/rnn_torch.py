@@ -10,10 +10,10 @@ Run with OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS oversubscribes the cores othe
 """
 import json
 import sys
-import time
 
 import torch
 from torch import nn
+from torch_timing import time_steps, warm_up
 
 
 class Model(nn.Module):
@@ -42,16 +42,10 @@ def trainer(kind: str, threads: int, batch: int, steps: int, features: int, unit
         nn.functional.mse_loss(model(x), y).backward()
         opt.step()
 
-    for _ in range(5):
-        step()
+    warm_up(step)
 
     def measure(seconds: float) -> dict:
-        n, start, cpu0 = 0, time.perf_counter(), time.process_time()
-        while n < 3 or time.perf_counter() - start < seconds:
-            step()
-            n += 1
-        wall = time.perf_counter() - start
-        cpu = time.process_time() - cpu0
+        n, wall, cpu = time_steps(step, seconds, 3)
         return {"kind": kind, "impl": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
                 "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
 

@@ -1,0 +1,18 @@
+"""The timing loop shared by the PyTorch reference benchmarks (bench/lenet_torch.py, bench/rnn_torch.py)."""
+import time
+from typing import Callable, Tuple
+
+
+def warm_up(step: Callable[[], None], times: int = 5) -> None:
+    """Runs `step` a few times so allocations and lazy initialisation are out of the measurement."""
+    for _ in range(times):
+        step()
+
+
+def time_steps(step: Callable[[], None], seconds: float, min_steps: int) -> Tuple[int, float, float]:
+    """Runs `step` for about `seconds` (at least `min_steps` times); returns (steps, wall seconds, CPU seconds)."""
+    n, start, cpu0 = 0, time.perf_counter(), time.process_time()
+    while n < min_steps or time.perf_counter() - start < seconds:
+        step()
+        n += 1
+    return n, time.perf_counter() - start, time.process_time() - cpu0
