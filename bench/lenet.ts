@@ -7,7 +7,7 @@
  *   npm run bench:lenet [-- --seconds 3 --rounds 3 --backends wasm,cpu --batch 64 --no-torch --no-profile]
  */
 import { loadavg } from "node:os";
-import { best, TorchReference, type StepTime } from "./torch";
+import { best, timeSteps, TorchReference, type StepTime } from "./torch";
 import { printProfile, profileKernels, type StepProfile } from "./profile";
 import { lenet5 } from "../lib/src/tfjs/architectures";
 import { seed } from "../lib/src/core/random";
@@ -44,19 +44,10 @@ async function throughput(backend: BackendName, seconds: number): Promise<Result
   seed(0);
   const model = compiled();
   const { x, y } = batch();
-  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
-  let steps = 0;
-  const start = performance.now();
-  const cpu0 = process.cpuUsage();
-  while (steps < 2 || performance.now() - start < seconds * 1000) {
-    await model.trainOnBatch(x, y);
-    steps++;
-  }
-  const ms = (performance.now() - start) / steps;
-  const cpu = process.cpuUsage(cpu0);
+  const time = await timeSteps(() => model.trainOnBatch(x, y), seconds, 2, 2);
   tf.dispose([x, y]);
   model.dispose();
-  return { backend, impl: backend, imagesPerSecond: (1000 * BATCH) / ms, msPerStep: ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
+  return { backend, impl: backend, imagesPerSecond: (1000 * BATCH) / time.msPerStep, ...time };
 }
 
 /** A per-kernel CPU-time profile of one wasm training step (the least of 9 steps per kernel). */

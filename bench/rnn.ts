@@ -9,7 +9,7 @@
  *   npm run bench:rnn [-- --seconds 3 --rounds 3 --batch 32 --steps 50 --features 32 --units 64 --kinds lstm,gru,simpleRNN --backend wasm --no-torch --no-stock --profile]
  */
 import { loadavg } from "node:os";
-import { best, TorchReference, type StepTime } from "./torch";
+import { best, timeSteps, TorchReference, type StepTime } from "./torch";
 import { printProfile, profileKernels } from "./profile";
 import { seed } from "../lib/src/core/random";
 import { initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
@@ -39,19 +39,10 @@ async function measure(kind: RecurrentKind, fast: boolean): Promise<Result> {
   model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
   const x = tf.randomNormal([BATCH, STEPS, FEATURES], 0, 1, "float32", 1);
   const y = tf.randomNormal([BATCH, 1], 0, 1, "float32", 2);
-  for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
-  let steps = 0;
-  const start = performance.now();
-  const cpu0 = process.cpuUsage();
-  while (steps < 3 || performance.now() - start < SECONDS * 1000) {
-    await model.trainOnBatch(x, y);
-    steps++;
-  }
-  const wall = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
+  const time = await timeSteps(() => model.trainOnBatch(x, y), SECONDS, 3, 3);
   tf.dispose([x, y]);
   model.dispose();
-  return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, msPerStep: wall / steps, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
+  return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, ...time };
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,24 @@ export interface StepTime {
   [key: string]: unknown;
 }
 
+/**
+ * Times the tfjs side the way bench/torch_timing.py times PyTorch's: `step` run for about `seconds` (at least
+ * `minSteps` times) after `warmUp` unmeasured runs; wall and CPU (this process) milliseconds per step.
+ */
+export async function timeSteps(step: () => Promise<unknown>, seconds: number, minSteps: number, warmUp: number): Promise<{ msPerStep: number; cpuMsPerStep: number }> {
+  for (let i = 0; i < warmUp; i++) await step();
+  let steps = 0;
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  while (steps < minSteps || performance.now() - start < seconds * 1000) {
+    await step();
+    steps++;
+  }
+  const wall = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { msPerStep: wall / steps, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
+}
+
 /** A running PyTorch reference, or the reason there is none. */
 export class TorchReference {
   private child: ChildProcessWithoutNullStreams;
