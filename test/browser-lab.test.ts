@@ -84,7 +84,7 @@ function labSuite(title: string, variant: string, names: string[], disabled: str
       });
       const saved = (await fs.stat(path.join(work, name))).size;
       console.log(`${variant} ${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
-      if (process.env["RETI_DEBUG"]) console.log(JSON.stringify(run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress }))));
+      if (process.env["RETI_DEBUG"]) console.log(JSON.stringify({ stalls: run.stalls, cells: run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress })) }));
       expect(run.problems).toEqual([]);
       expect(run.cells.length).toBeGreaterThan(3);
     }, 900_000);

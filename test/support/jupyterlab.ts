@@ -97,21 +97,42 @@ function installLabProbe(): void {
   type Output = { type: string; data: Record<string, unknown>; metadata: { reti?: { figure?: string } }; toJSON(): { name?: string; text?: string | string[]; ename?: string; evalue?: string } };
   type Cell = {
     node: HTMLElement;
-    model: { type: string; executionCount: number | null; outputs: { length: number; get(i: number): Output } };
+    model: {
+      type: string;
+      executionCount: number | null;
+      outputs: { length: number; get(i: number): Output; changed: { connect(f: () => void): void } };
+    };
     outputArea: { node: HTMLElement };
   };
   type App = { shell: { currentWidget: { content: { widgets: readonly Cell[] } } | null } };
   const w = window as unknown as { jupyterapp: App; __retiCells?: () => unknown[] };
   const panel = w.jupyterapp.shell.currentWidget!;
   const isFigure = (o: Output): boolean => "application/vnd.plotly.v1+json" in o.data || /class="reti-figure"/.test(String(o.data["text/html"] ?? ""));
+  const isBusy = (c: Cell): boolean => (c.node.querySelector(".jp-InputPrompt")?.textContent ?? "").includes("*");
+  // Every progress line the cell's output model held while the cell ran, recorded as each update lands
+  // (not sampled): after a main-thread stall of the page (plotly.js loading), the queued updates are
+  // still applied one by one, which sampling every 100 ms would miss.
+  const updates = new WeakMap<Cell, string[]>();
+  for (const c of panel.content.widgets.filter((x) => x.model.type === "code")) {
+    const seen: string[] = [];
+    updates.set(c, seen);
+    c.model.outputs.changed.connect(() => {
+      if (!isBusy(c)) return;
+      for (let i = 0; i < c.model.outputs.length; i++) {
+        const o = c.model.outputs.get(i);
+        if (!/class="reti-progress"/.test(String(o.data["text/html"] ?? ""))) continue;
+        const t = String(o.data["text/plain"] ?? "").trim();
+        if (t && !seen.includes(t)) seen.push(t);
+      }
+    });
+  }
   w.__retiCells = () =>
     panel.content.widgets
       .filter((c) => c.model.type === "code")
       .map((c) => {
         const outputs: Output[] = [];
         for (let i = 0; i < c.model.outputs.length; i++) outputs.push(c.model.outputs.get(i));
-        const prompt = c.node.querySelector(".jp-InputPrompt")?.textContent ?? "";
-        const busy = prompt.includes("*");
+        const busy = isBusy(c);
         const area = c.outputArea.node;
         return {
           count: !busy && typeof c.model.executionCount === "number" ? c.model.executionCount : null,
@@ -128,6 +149,7 @@ function installLabProbe(): void {
           plots: Array.from(area.querySelectorAll(".js-plotly-plot")).filter((p) => p.querySelector(".main-svg")).length,
           undrawn: Array.from(area.querySelectorAll(".reti-figure:not(.js-plotly-plot)")).map((e) => e.textContent ?? ""),
           progress: Array.from(area.querySelectorAll(".reti-progress")).map((e) => e.textContent ?? ""),
+          progressUpdates: updates.get(c) ?? [],
         };
       });
 }
