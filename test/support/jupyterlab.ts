@@ -162,19 +162,24 @@ function installLabProbe(): void {
  */
 async function screenshotWholeNotebook(page: Page, file: string): Promise<void> {
   const panel = page.locator(".jp-NotebookPanel-notebook");
-  const pages: string[] = [];
+  // Each page, and how much of its top the previous page already showed (the last scroll stops short).
+  const pages: { png: string; overlap: number; height: number }[] = [];
   for (let k = 0; k < 20; k++) {
     const more = await panel.evaluate((nb, k) => {
       nb.scrollTop = k * nb.clientHeight;
-      return { top: nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
+      return { overlap: k * nb.clientHeight - nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
     }, k);
     await page.waitForTimeout(300);
-    pages.push((await panel.screenshot()).toString("base64"));
+    const shot = await panel.screenshot();
+    pages.push({ png: shot.toString("base64"), overlap: Math.max(0, Math.round(more.overlap)), height: shot.readUInt32BE(20) });
     if (more.left <= 0) break;
   }
   const sheet = await page.context().newPage();
   try {
-    await sheet.setContent(`<body style="margin:0">${pages.map((p) => `<img style="display:block" src="data:image/png;base64,${p}">`).join("")}</body>`);
+    const html = pages
+      .map((p) => `<div style="overflow:hidden;height:${p.height - p.overlap}px"><img style="display:block;margin-top:-${p.overlap}px" src="data:image/png;base64,${p.png}"></div>`)
+      .join("");
+    await sheet.setContent(`<body style="margin:0">${html}</body>`);
     await sheet.screenshot({ path: file, fullPage: true });
   } finally {
     await sheet.close();
