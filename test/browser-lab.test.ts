@@ -8,7 +8,7 @@
  * notebook reopened in a fresh browser profile with all its plots drawn again. A screenshot of each
  * notebook after its run goes to build/screenshots/lab/. Then the same for 00_setup in JupyterLab
  * without plotly's renderer (as `pip install jupyterlab` alone gives it): the figures are drawn by their
- * own HTML and scripts, plotly.js embedded once per kernel session (screenshot build/screenshots/lab-html/).
+ * own HTML and scripts, plotly.js loaded once per page from the kernelspec folder (kernelspecs/reti/: no nbextensions are served) (screenshot build/screenshots/lab-html/).
  * Builds lab/ first when it is not built (`.ci/run` builds it before the suite); skipped where
  * jupyterlab_server is not installed, or with RETI_SKIP_BROWSER=1. In the whole suite with a CI-sized
  * selection of notebooks (see `wanted`).
