@@ -9,7 +9,7 @@ import { defineConfig } from "vitest/config";
  * cache) sorts files by size and the notebook suite, a small file, would start near the end.
  * The two browser tests (test/browser.test.ts, all ten notebooks in the classic Notebook, ≈ 12 min;
  * test/browser-lab.test.ts, 00_setup and 02_mlp in JupyterLab plus 00_setup without plotly's renderer,
- * ≈ 4 min on a quiet machine) are left out on purpose: their timing checks (outputs in order, live
+ * 7 min measured on a busy machine, load ≈ 10 on two cores) are left out on purpose: their timing checks (outputs in order, live
  * displays) run after the long files have started, with fewer kernels competing for the two cores.
  */
 const LONG = [
