@@ -156,15 +156,15 @@ function installLabProbe(): void {
 
 /**
  * A screenshot of the whole notebook: JupyterLab scrolls the notebook inside a panel the size of the
- * window, so the panel is shot page by page while scrolling (at most 20 pages), and the pages are
- * stacked into one PNG in a second tab. The window is not resized: a resize collapses figures drawn by
- * jupyterlab-plotly to 0 px (see the report in test/browser-lab.test.ts).
+ * window, so the panel is shot page by page while scrolling (at most 100 pages), and the pages are
+ * stacked, 20 per PNG (`file`, then `<stem>-2.png`, …), in a second tab. The window is not resized
+ * (a resize was seen to collapse figures drawn by jupyterlab-plotly to 0 px).
  */
 async function screenshotWholeNotebook(page: Page, file: string): Promise<void> {
   const panel = page.locator(".jp-NotebookPanel-notebook");
   // Each page, and how much of its top the previous page already showed (the last scroll stops short).
   const pages: { png: string; overlap: number; height: number }[] = [];
-  for (let k = 0; k < 20; k++) {
+  for (let k = 0; k < 100; k++) {
     const more = await panel.evaluate((nb, k) => {
       nb.scrollTop = k * nb.clientHeight;
       return { overlap: k * nb.clientHeight - nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
@@ -174,13 +174,17 @@ async function screenshotWholeNotebook(page: Page, file: string): Promise<void> 
     pages.push({ png: shot.toString("base64"), overlap: Math.max(0, Math.round(more.overlap)), height: shot.readUInt32BE(20) });
     if (more.left <= 0) break;
   }
+  // At most 20 pages per PNG (Chromium's screenshots stop at 16384 px): file, then file-2.png, file-3.png, …
   const sheet = await page.context().newPage();
   try {
-    const html = pages
-      .map((p) => `<div style="overflow:hidden;height:${p.height - p.overlap}px"><img style="display:block;margin-top:-${p.overlap}px" src="data:image/png;base64,${p.png}"></div>`)
-      .join("");
-    await sheet.setContent(`<body style="margin:0">${html}</body>`);
-    await sheet.screenshot({ path: file, fullPage: true });
+    for (let part = 0; part * 20 < pages.length; part++) {
+      const html = pages
+        .slice(part * 20, part * 20 + 20)
+        .map((p) => `<div style="overflow:hidden;height:${p.height - p.overlap}px"><img style="display:block;margin-top:-${p.overlap}px" src="data:image/png;base64,${p.png}"></div>`)
+        .join("");
+      await sheet.setContent(`<body style="margin:0">${html}</body>`);
+      await sheet.screenshot({ path: part === 0 ? file : file.replace(/\.png$/, `-${part + 1}.png`), fullPage: true });
+    }
   } finally {
     await sheet.close();
   }
