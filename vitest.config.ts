@@ -7,6 +7,10 @@ import { defineConfig } from "vitest/config";
  * The files that run notebooks on kernels, longest first (issue 20): they start first, each in its own
  * worker, and the unit tests fill the other worker meanwhile. Without this, a fresh checkout (no timing
  * cache) sorts files by size and the notebook suite, a small file, would start near the end.
+ * The two browser tests (test/browser.test.ts, all ten notebooks in the classic Notebook, ≈ 12 min;
+ * test/browser-lab.test.ts, 00_setup and 02_mlp in JupyterLab plus 00_setup without plotly's renderer,
+ * 7 min measured on a busy machine, load ≈ 10 on two cores) are left out on purpose: their timing checks (outputs in order, live
+ * displays) run after the long files have started, with fewer kernels competing for the two cores.
  */
 const LONG = [
   "test/notebooks.test.ts",

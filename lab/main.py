@@ -35,7 +35,9 @@ class RetiLab(LabServerApp):
     load_other_extensions = False
     app_name = "JupyterLab 3.6 (Reti course)"
     app_version = VERSION
-    app_settings_dir = os.path.join(BUILD, "application_settings")
+    # The course's defaults (settings/overrides.json): long code lines wrap instead of being cut off, as in
+    # the classic Notebook's course config (issue 19).
+    app_settings_dir = os.path.join(HERE, "settings")
     schemas_dir = os.path.join(BUILD, "schemas")
     static_dir = BUILD
     templates_dir = os.path.join(HERE, "templates")

@@ -3,7 +3,8 @@
  * in the user's Jupyter data directory, then opens the course (`notebooks/`) in the user's JupyterLab if
  * one is installed (pip), else in the course's own JupyterLab 3.6 (lab/, built from npm on first use,
  * served by Debian's python3-jupyterlab-server), else in the classic notebook; without Jupyter it says
- * how to get one. `npm run lab -- --build` (re)builds the course's JupyterLab and exits.
+ * how to get one. `npm run lab -- --build` (re)builds the course's JupyterLab and exits; with `--if-stale`
+ * only when lab/build is missing or older than lab/'s sources (CI, before the JupyterLab browser test).
  * `npm run lab -- --student` opens a student workspace instead (build/student-workspace/: the student
  * release of each notebook, solutions stubbed and hidden tests removed; a notebook already there is the
  * student's work and is never overwritten). `npm run lab -- --register-only` only registers the kernel
@@ -70,10 +71,14 @@ const HOW_TO_GET_JUPYTER = `No Jupyter found (neither jupyter-lab nor jupyter-no
   sudo apt install jupyter-notebook            # Debian/Ubuntu: the classic notebook
 The kernel "TypeScript (reti)" is already registered, so any Jupyter you install will offer it.`;
 
-const USAGE = "usage: npm run lab [-- --student | --register-only | --build]";
+const USAGE = "usage: npm run lab [-- --student | --register-only | --build [--if-stale]]";
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, student: { type: "boolean" }, build: { type: "boolean" }, ...HELP });
+  const { values } = parseCommand(argv, { "register-only": { type: "boolean" }, student: { type: "boolean" }, build: { type: "boolean" }, "if-stale": { type: "boolean" }, ...HELP });
+  if (values.build && values["if-stale"] && labBuilt()) {
+    console.log(`The course's JupyterLab 3.6 in ${LAB_BUILD} is up to date.`);
+    return 0;
+  }
   if (values.build) {
     const seconds = buildLab();
     console.log(`Built the course's JupyterLab 3.6 into ${LAB_BUILD} in ${seconds.toFixed(0)} s.`);

@@ -2,10 +2,10 @@ import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import * as pl from "nodejs-polars";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compactJson, describeFigure, figureBundle, figureHtml, installPlotlyAsset, plotlyAssetName, show } from "../lib/src/display/display";
+import { compactJson, describeFigure, figureBundle, figureHtml, installPlotlyAsset, plotlyAssetName, show, showFigure } from "../lib/src/display/display";
 import { inKernel, type DisplayBundle } from "../lib/src/runtime/tslab";
 import { lineChart } from "../lib/src/display/charts";
 import { encodePng, imagePng } from "../lib/src/display/png";
@@ -108,7 +108,8 @@ describe("show in a kernel", () => {
       expect(html.length).toBeLessThan(12_000);
       // The page's cache first, then the served file under the page's base URL (classic: data-base-url, JupyterLab: its page config).
       expect(html).toContain('.get("plotly.js-3.1.0")');
-      expect(html).toContain('"nbextensions/reti/plotly-3.1.0.min.js"');
+      // The classic Notebook's nbextensions first, then the kernelspec's folder (any Jupyter server, JupyterLab without nbclassic).
+      expect(html).toContain('["nbextensions/reti/plotly-3.1.0.min.js","kernelspecs/reti/plotly-3.1.0.min.js"]');
       expect(html).toContain('getAttribute("data-base-url")');
       expect(html).toContain('getElementById("jupyter-config-data")');
       expect(html).toContain('.put(src, "plotly.js-3.1.0")');
@@ -126,6 +127,32 @@ describe("show in a kernel", () => {
     expect(plotlyAssetName()).toBe("plotly-3.1.0.min.js");
     // Idempotent, and what `npm run lab` calls when it registers the kernel.
     expect(installPlotlyAsset(dataDir!)).toBe(file);
+  });
+
+  it("installs plotly.js beside the course kernelspec too (served at kernelspecs/reti/ by every Jupyter server) when it is registered there", () => {
+    const beside = path.join(dataDir!, "kernels", "reti", plotlyAssetName());
+    installPlotlyAsset(dataDir!);
+    expect(existsSync(beside)).toBe(false); // no kernelspec there: nothing written beside it
+    mkdirSync(path.dirname(beside), { recursive: true });
+    writeFileSync(path.join(path.dirname(beside), "kernel.json"), "{}");
+    installPlotlyAsset(dataDir!);
+    expect(statSync(beside).size).toBe(statSync(req.resolve("plotly.js-dist-min")).size);
+  });
+
+  it("a live figure (display id) is HTML and text only, created then updated in place; a static one also carries the plotly JSON", () => {
+    showFigure(fig, { displayId: "d1" });
+    showFigure(lineChart([{ name: "a", y: [1, 2] }]), { displayId: "d1", update: true });
+    show(fig);
+    expect(calls.map(([b, u]) => [Object.keys(b.data).join(","), b.transient?.display_id, u])).toEqual([
+      ["text/html,text/plain", "d1", false],
+      ["text/html,text/plain", "d1", true],
+      ["application/vnd.plotly.v1+json,text/html,text/plain", undefined, false],
+    ]);
+    // The update's HTML holds the new data and draws it (a fresh element id, so it is drawn again).
+    const [first, second] = calls.map(([b]) => b.data["text/html"] as string);
+    expect(second).toContain('"y":[1,2]');
+    expect(second).toContain("Plotly.newPlot(el, spec.data, spec.layout, spec.config)");
+    expect(/id="(reti-fig-[0-9a-f]+)"/.exec(first!)![1]).not.toBe(/id="(reti-fig-[0-9a-f]+)"/.exec(second!)![1]);
   });
 
   it("RETI_PLOTLY=embed embeds plotly.js (hidden from require.js) in the session's first figure only", () => {

@@ -6,6 +6,12 @@ import { LiveTraining } from "../lib/src/display/live";
 const jupyter = createRequire(__filename)("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
 const EMBEDDED = Symbol.for("reti.display.plotlyEmbedded");
 
+/** The plotly spec a live figure's HTML draws (live figures carry no plotly JSON: see showFigure). */
+function specOf(bundle: DisplayBundle): { data: Array<{ name: string; x: number[]; y: number[] }> } {
+  expect(bundle.data["application/vnd.plotly.v1+json"]).toBeUndefined();
+  return JSON.parse(/var spec = (.*);\n/.exec(bundle.data["text/html"] as string)![1]!) as { data: Array<{ name: string; x: number[]; y: number[] }> };
+}
+
 describe("LiveTraining in a kernel", () => {
   let calls: Array<[DisplayBundle, boolean]>;
   let clock: number;
@@ -46,11 +52,11 @@ describe("LiveTraining in a kernel", () => {
     const live = new LiveTraining({ epochs: 3, now, name: "run-curves", progressEveryMs: 100, plotEveryMs: 1000 });
     clock = 200;
     live.epoch(0, { loss: 1, val_loss: 1.5 });
-    // progress (new), progress (update), curve (new): plotly.js comes from the server, no output of its own
+    // progress (new), progress (update), curve (new, HTML only: a live figure): plotly.js comes from the server, no output of its own
     expect(calls.map(([b, u]) => [Object.keys(b.data).join(","), u])).toEqual([
       ["text/html,text/plain", false],
       ["text/html,text/plain", true],
-      ["application/vnd.plotly.v1+json,text/html,text/plain", false],
+      ["text/html,text/plain", false],
     ]);
     const curve = calls[2]![0];
     const curveId = curve.transient!.display_id!;
@@ -65,7 +71,7 @@ describe("LiveTraining in a kernel", () => {
     const final = calls.filter(([b]) => b.transient?.display_id === curveId);
     expect(final).toHaveLength(1);
     expect(final[0]![1]).toBe(true);
-    const spec = final[0]![0].data["application/vnd.plotly.v1+json"] as { data: Array<{ name: string; y: number[] }> };
+    const spec = specOf(final[0]![0]);
     expect(spec.data.map((t) => [t.name, t.y])).toEqual([
       ["training loss", [1, 0.5]],
       ["validation loss", [1.5, 1]],
@@ -82,14 +88,13 @@ describe("LiveTraining in a kernel", () => {
     }
     const during = calls.filter(([bundle]) => bundle.transient?.display_id?.startsWith("reti-curve-"));
     // Drawn at the first point (40 ms), then once the throttle allows (1040 ms): 26 points so far.
-    const points = (c: (typeof calls)[number]) =>
-      (c[0].data["application/vnd.plotly.v1+json"] as { data: Array<{ x: number[] }> }).data[0]!.x.length;
+    const points = (c: (typeof calls)[number]) => specOf(c[0]).data[0]!.x.length;
     expect(during.map(points)).toEqual([1, 26]);
     clock += 1000;
     live.epoch(0, { loss: 0.75 });
     const curves = calls.filter(([bundle]) => bundle.transient?.display_id?.startsWith("reti-curve-"));
     expect(curves.length).toBe(3);
-    const spec = curves.at(-1)![0].data["application/vnd.plotly.v1+json"] as { data: Array<{ name: string; x: number[]; y: number[] }> };
+    const spec = specOf(curves.at(-1)![0]);
     const perBatch = spec.data.find((t) => t.name === "training loss (mini-batches)")!;
     expect(perBatch.x).toHaveLength(50);
     expect(perBatch.x.slice(0, 2)).toEqual([0.02, 0.04]);

@@ -31,6 +31,11 @@ export interface CellProbe {
   undrawn: string[];
   /** The texts of its live progress lines (.reti-progress). */
   progress: string[];
+  /**
+   * Where the front end can tell (JupyterLab: its output model's change signal), every distinct progress
+   * line the cell's output held while it ran, recorded as each update was applied rather than sampled.
+   */
+  progressUpdates?: string[];
 }
 
 /** What the recorder saw of one code cell during the run (ms since the recorder started). */
@@ -39,6 +44,8 @@ export interface CellTimeline {
   doneAt: number | null;
   /** Distinct progress texts seen while the cell was busy. */
   progressWhileBusy: string[];
+  /** The cell's CellProbe.progressUpdates, where the front end records them. */
+  progressUpdates?: string[];
 }
 
 /** The front-end specific part: how to open, run, save a notebook and probe its cells. */
@@ -69,8 +76,8 @@ export async function probe(page: Page): Promise<CellProbe[]> {
 /** Starts sampling the probe every 100 ms inside the page. */
 export async function startRecorder(page: Page): Promise<void> {
   await page.evaluate(() => {
-    type Probe = { count: number | null; busy: boolean; outputs: number; progress: string[] };
-    type Rec = { firstOutputAt: number | null; doneAt: number | null; progressWhileBusy: string[] };
+    type Probe = { count: number | null; busy: boolean; outputs: number; progress: string[]; progressUpdates?: string[] };
+    type Rec = { firstOutputAt: number | null; doneAt: number | null; progressWhileBusy: string[]; progressUpdates?: string[] };
     const w = window as unknown as { __retiCells(): Probe[]; __retiTimeline?: Rec[]; __retiTimer?: number };
     const t0 = performance.now();
     const timeline: Rec[] = [];
@@ -81,12 +88,28 @@ export async function startRecorder(page: Page): Promise<void> {
         const rec = (timeline[i] ??= { firstOutputAt: null, doneAt: null, progressWhileBusy: [] });
         if (rec.firstOutputAt === null && c.outputs > 0) rec.firstOutputAt = now;
         if (rec.doneAt === null && c.count !== null && !c.busy) rec.doneAt = now;
-        if (c.busy) for (const p of c.progress) if (!rec.progressWhileBusy.includes(p)) rec.progressWhileBusy.push(p);
+        if (c.busy) for (const p of c.progress.map((x) => x.trim())) if (!rec.progressWhileBusy.includes(p)) rec.progressWhileBusy.push(p);
+        rec.progressUpdates = c.progressUpdates;
       });
     };
     sample();
     w.__retiTimer = window.setInterval(sample, 100);
+    // The page's main-thread stalls (what delays outputs and live updates), for RETI_DEBUG.
+    const stalls: { at: number; ms: number }[] = [];
+    (w as unknown as { __retiStalls: typeof stalls }).__retiStalls = stalls;
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.duration >= 300) stalls.push({ at: Math.round(e.startTime - t0), ms: Math.round(e.duration) });
+      }).observe({ type: "longtask" });
+    } catch {
+      // No long-task timing in this browser.
+    }
   });
+}
+
+/** The page's main-thread stalls of 300 ms or more since the recorder started (ms since then, and how long). */
+export async function pageStalls(page: Page): Promise<{ at: number; ms: number }[]> {
+  return page.evaluate(() => (window as unknown as { __retiStalls?: { at: number; ms: number }[] }).__retiStalls ?? []);
 }
 
 /** Stops the recorder and returns what it saw. */
@@ -171,16 +194,30 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
   return problems;
 }
 
-/** Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines in some cell). */
-export function liveProblems(cells: CellProbe[], timeline: CellTimeline[]): string[] {
+/**
+ * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
+ * seen in some cell). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
+ * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then) counts
+ * as updated when the front end applied ≥ 2 distinct intermediate progress lines to its output while it
+ * ran (CellProbe.progressUpdates: the updates reached the output in place, one by one).
+ */
+export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: { at: number; ms: number }[] = []): string[] {
   const live = cells.flatMap((c, i) => (c.progress.length > 0 ? [i] : []));
   if (live.length === 0) return [];
-  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2);
+  const stalled = (i: number): boolean => {
+    const from = timeline[i - 1]?.doneAt;
+    const to = timeline[i]?.doneAt;
+    if (from == null || to == null || to <= from) return false;
+    const covered = stalls.reduce((ms, s) => ms + Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at)), 0);
+    return covered >= 0.5 * (to - from);
+  };
+  const intermediate = (i: number): number => (timeline[i]?.progressUpdates ?? []).filter((p) => !p.startsWith("done")).length;
+  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || (stalled(i) && intermediate(i) >= 2));
   if (updated.length > 0) return [];
   const seen = live.map((i) => {
     const t = timeline[i];
     const ran = t?.doneAt != null && timeline[i - 1]?.doneAt != null ? ` in ≈ ${((t.doneAt - timeline[i - 1]!.doneAt!) / 1000).toFixed(1)} s` : "";
-    return `cell ${i}: ${t?.progressWhileBusy.length ?? 0} distinct lines while busy${ran} (${JSON.stringify(t?.progressWhileBusy ?? []).slice(0, 300)})`;
+    return `cell ${i}: ${t?.progressWhileBusy.length ?? 0} distinct lines while busy${ran}${stalled(i) ? `, inside a page stall, ${intermediate(i)} intermediate updates applied` : ""} (${JSON.stringify(t?.progressWhileBusy ?? []).slice(0, 300)})`;
   });
   return [`live displays never changed while their cell ran: ${seen.join("; ")}`];
 }
@@ -212,6 +249,8 @@ export interface BrowserRun {
   reopened: CellProbe[];
   /** Seconds from Run All to the last cell done. */
   seconds: number;
+  /** The page's main-thread stalls of 300 ms or more during the run (ms since Run All, and how long). */
+  stalls: { at: number; ms: number }[];
   problems: string[];
 }
 
@@ -230,6 +269,7 @@ export async function runInBrowser(
   let cells: CellProbe[];
   let timeline: CellTimeline[];
   let seconds: number;
+  let stalls: { at: number; ms: number }[] = [];
   const pageErrors: string[] = [];
   try {
     const page = await context.newPage();
@@ -243,7 +283,8 @@ export async function runInBrowser(
     seconds = (Date.now() - started) / 1000;
     // Let late updates land (a figure's draw is asynchronous), then read the final state.
     cells = await waitForPlots(page, 20_000);
-    timeline = await stopRecorder(page);
+    stalls = await pageStalls(page);
+        timeline = await stopRecorder(page);
     if (options.screenshot) await ui.screenshot(page, options.screenshot);
     await ui.save(page);
   } finally {
@@ -265,9 +306,9 @@ export async function runInBrowser(
     ...errorProblems(cells),
     ...figureProblems(cells, options.minNamedFigures ?? 1),
     ...orderProblems(timeline),
-    ...liveProblems(cells, timeline),
+    ...liveProblems(cells, timeline, stalls),
     ...reopenProblems(cells, reopened).map((p) => `after reopening: ${p}`),
     ...pageErrors.filter((e) => !/ResizeObserver/.test(e)).map((e) => `page error: ${e.slice(0, 300)}`),
   ];
-  return { cells, timeline, reopened, seconds, problems };
+  return { cells, timeline, reopened, seconds, stalls, problems };
 }

@@ -97,21 +97,42 @@ function installLabProbe(): void {
   type Output = { type: string; data: Record<string, unknown>; metadata: { reti?: { figure?: string } }; toJSON(): { name?: string; text?: string | string[]; ename?: string; evalue?: string } };
   type Cell = {
     node: HTMLElement;
-    model: { type: string; executionCount: number | null; outputs: { length: number; get(i: number): Output } };
+    model: {
+      type: string;
+      executionCount: number | null;
+      outputs: { length: number; get(i: number): Output; changed: { connect(f: () => void): void } };
+    };
     outputArea: { node: HTMLElement };
   };
   type App = { shell: { currentWidget: { content: { widgets: readonly Cell[] } } | null } };
   const w = window as unknown as { jupyterapp: App; __retiCells?: () => unknown[] };
   const panel = w.jupyterapp.shell.currentWidget!;
   const isFigure = (o: Output): boolean => "application/vnd.plotly.v1+json" in o.data || /class="reti-figure"/.test(String(o.data["text/html"] ?? ""));
+  const isBusy = (c: Cell): boolean => (c.node.querySelector(".jp-InputPrompt")?.textContent ?? "").includes("*");
+  // Every progress line the cell's output model held while the cell ran, recorded as each update lands
+  // (not sampled): after a main-thread stall of the page (plotly.js loading), the queued updates are
+  // still applied one by one, which sampling every 100 ms would miss.
+  const updates = new WeakMap<Cell, string[]>();
+  for (const c of panel.content.widgets.filter((x) => x.model.type === "code")) {
+    const seen: string[] = [];
+    updates.set(c, seen);
+    c.model.outputs.changed.connect(() => {
+      if (!isBusy(c)) return;
+      for (let i = 0; i < c.model.outputs.length; i++) {
+        const o = c.model.outputs.get(i);
+        if (!/class="reti-progress"/.test(String(o.data["text/html"] ?? ""))) continue;
+        const t = String(o.data["text/plain"] ?? "").trim();
+        if (t && !seen.includes(t)) seen.push(t);
+      }
+    });
+  }
   w.__retiCells = () =>
     panel.content.widgets
       .filter((c) => c.model.type === "code")
       .map((c) => {
         const outputs: Output[] = [];
         for (let i = 0; i < c.model.outputs.length; i++) outputs.push(c.model.outputs.get(i));
-        const prompt = c.node.querySelector(".jp-InputPrompt")?.textContent ?? "";
-        const busy = prompt.includes("*");
+        const busy = isBusy(c);
         const area = c.outputArea.node;
         return {
           count: !busy && typeof c.model.executionCount === "number" ? c.model.executionCount : null,
@@ -128,32 +149,42 @@ function installLabProbe(): void {
           plots: Array.from(area.querySelectorAll(".js-plotly-plot")).filter((p) => p.querySelector(".main-svg")).length,
           undrawn: Array.from(area.querySelectorAll(".reti-figure:not(.js-plotly-plot)")).map((e) => e.textContent ?? ""),
           progress: Array.from(area.querySelectorAll(".reti-progress")).map((e) => e.textContent ?? ""),
+          progressUpdates: updates.get(c) ?? [],
         };
       });
 }
 
 /**
  * A screenshot of the whole notebook: JupyterLab scrolls the notebook inside a panel the size of the
- * window, so the panel is shot page by page while scrolling (at most 20 pages), and the pages are
- * stacked into one PNG in a second tab. The window is not resized: a resize collapses figures drawn by
- * jupyterlab-plotly to 0 px (see the report in test/browser-lab.test.ts).
+ * window, so the panel is shot page by page while scrolling (at most 100 pages), and the pages are
+ * stacked, 20 per PNG (`file`, then `<stem>-2.png`, …), in a second tab. The window is not resized
+ * (a resize was seen to collapse figures drawn by jupyterlab-plotly to 0 px).
  */
 async function screenshotWholeNotebook(page: Page, file: string): Promise<void> {
   const panel = page.locator(".jp-NotebookPanel-notebook");
-  const pages: string[] = [];
-  for (let k = 0; k < 20; k++) {
+  // Each page, and how much of its top the previous page already showed (the last scroll stops short).
+  const pages: { png: string; overlap: number; height: number }[] = [];
+  for (let k = 0; k < 100; k++) {
     const more = await panel.evaluate((nb, k) => {
       nb.scrollTop = k * nb.clientHeight;
-      return { top: nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
+      return { overlap: k * nb.clientHeight - nb.scrollTop, left: nb.scrollHeight - nb.scrollTop - nb.clientHeight };
     }, k);
     await page.waitForTimeout(300);
-    pages.push((await panel.screenshot()).toString("base64"));
+    const shot = await panel.screenshot();
+    pages.push({ png: shot.toString("base64"), overlap: Math.max(0, Math.round(more.overlap)), height: shot.readUInt32BE(20) });
     if (more.left <= 0) break;
   }
+  // At most 20 pages per PNG (Chromium's screenshots stop at 16384 px): file, then file-2.png, file-3.png, …
   const sheet = await page.context().newPage();
   try {
-    await sheet.setContent(`<body style="margin:0">${pages.map((p) => `<img style="display:block" src="data:image/png;base64,${p}">`).join("")}</body>`);
-    await sheet.screenshot({ path: file, fullPage: true });
+    for (let part = 0; part * 20 < pages.length; part++) {
+      const html = pages
+        .slice(part * 20, part * 20 + 20)
+        .map((p) => `<div style="overflow:hidden;height:${p.height - p.overlap}px"><img style="display:block;margin-top:-${p.overlap}px" src="data:image/png;base64,${p.png}"></div>`)
+        .join("");
+      await sheet.setContent(`<body style="margin:0">${html}</body>`);
+      await sheet.screenshot({ path: part === 0 ? file : file.replace(/\.png$/, `-${part + 1}.png`), fullPage: true });
+    }
   } finally {
     await sheet.close();
   }

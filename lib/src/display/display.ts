@@ -4,11 +4,13 @@
  *
  * A figure is ONE display_data output whose MIME bundle holds the plotly JSON
  * (`application/vnd.plotly.v1+json`, drawn by JupyterLab's plotly renderer where installed), HTML that
- * draws it offline (plotly.js loaded once per page from the Jupyter server's
- * `nbextensions/reti/plotly-<version>.min.js`, then from the browser's cache; in JupyterLab and in the
- * classic notebook with require.js) and a one-line text description. A saved notebook holds no copy of
- * plotly.js (issue 19: 5–10 MB notebooks before). tslab's
- * public display API sends one MIME type per output, so whole bundles go through `runtime/tslab`.
+ * draws it offline (plotly.js loaded once per page from the Jupyter server — the classic Notebook's
+ * `nbextensions/reti/`, else the course kernelspec's own folder `kernelspecs/reti/`, which every Jupyter
+ * server serves — then from the browser's cache; in JupyterLab and in the classic notebook with
+ * require.js) and a one-line text description. A live figure (updated in place) is HTML and text only:
+ * plotly's JupyterLab renderer keeps the first frame of an updated output. A saved notebook holds no copy
+ * of plotly.js (issue 19: 5–10 MB notebooks before). tslab's public display API sends one MIME type per
+ * output, so whole bundles go through `runtime/tslab`.
  */
 import { createHash } from "crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "fs";
@@ -49,19 +51,20 @@ function plotlyVersion(): string {
 /** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. Every notebook (display). */
 export const PLOTLY_ASSET_DIR = "reti";
 
+/**
+ * The course kernelspec's name: its folder `<data dir>/kernels/reti/` also holds plotly.js, served by
+ * every Jupyter server (classic Notebook, jupyter_server's JupyterLab and Notebook 7) at
+ * `<base url>kernelspecs/reti/<file>`, so figures draw where no nbextensions are served. Every notebook (display).
+ */
+export const KERNEL_NAME = "reti";
+
 /** The served file's name, versioned so that a page never mixes two plotly.js versions. Every notebook (display). */
 export function plotlyAssetName(): string {
   return `plotly-${plotlyVersion()}.min.js`;
 }
 
-/**
- * Copies plotly.js to `<dataDir>/nbextensions/reti/plotly-<version>.min.js` (where the classic Notebook,
- * and JupyterLab through nbclassic, serve static files at `/nbextensions/`) unless it is there already;
- * returns its path. `npm run lab` and `npm run hub` call it when they register the kernel, and the kernel
- * itself before its first figure. Every notebook (display).
- */
-export function installPlotlyAsset(dataDir: string): string {
-  const dir = pathJoin(dataDir, "nbextensions", PLOTLY_ASSET_DIR);
+/** Copies plotly.js to `dir/<plotlyAssetName()>` unless it is there already (atomically); returns the file. */
+function copyPlotly(dir: string): string {
   const file = pathJoin(dir, plotlyAssetName());
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
@@ -69,6 +72,21 @@ export function installPlotlyAsset(dataDir: string): string {
     copyFileSync(nodeRequire.resolve("plotly.js-dist-min"), tmp);
     renameSync(tmp, file);
   }
+  return file;
+}
+
+/**
+ * Copies plotly.js to `<dataDir>/nbextensions/reti/plotly-<version>.min.js` (where the classic Notebook,
+ * and JupyterLab through nbclassic, serve static files at `/nbextensions/`) and, when the course
+ * kernelspec is registered there, beside its kernel.json (`<dataDir>/kernels/reti/`, served by every
+ * Jupyter server at `kernelspecs/reti/`: JupyterLab without nbclassic), unless they are there already;
+ * returns the nbextensions file. `npm run lab` and `npm run hub` call it when they register the kernel,
+ * and the kernel itself before its first figure. Every notebook (display).
+ */
+export function installPlotlyAsset(dataDir: string): string {
+  const file = copyPlotly(pathJoin(dataDir, "nbextensions", PLOTLY_ASSET_DIR));
+  const kernelDir = pathJoin(dataDir, "kernels", KERNEL_NAME);
+  if (existsSync(pathJoin(kernelDir, "kernel.json"))) copyPlotly(kernelDir);
   return file;
 }
 
@@ -102,13 +120,15 @@ function ensurePlotlyAsset(): void {
 /**
  * The page-side plotly.js loader, defined once per page by whichever figure runs first:
  * `window.__retiPlotly()` resolves with window.Plotly, taken from (1) the page, (2) the browser's cache
- * (IndexedDB, per Jupyter server origin), (3) the Jupyter server, which serves the file
- * installPlotlyAsset wrote at `<base url>nbextensions/reti/plotly-<version>.min.js`. The source runs
- * with `define` hidden so that it sets window.Plotly even where require.js is present (classic notebook).
+ * (IndexedDB, per Jupyter server origin), (3) the Jupyter server, which serves the files
+ * installPlotlyAsset wrote at `<base url>nbextensions/reti/plotly-<version>.min.js` (classic Notebook,
+ * nbclassic) or, failing that, `<base url>kernelspecs/reti/plotly-<version>.min.js` (any Jupyter server:
+ * JupyterLab without nbclassic, the course's JupyterLab 3.6). The source runs with `define` hidden so
+ * that it sets window.Plotly even where require.js is present (classic notebook).
  */
 function loaderScript(): string {
   const key = JSON.stringify(`plotly.js-${plotlyVersion()}`);
-  const asset = JSON.stringify(`nbextensions/${PLOTLY_ASSET_DIR}/${plotlyAssetName()}`);
+  const assets = JSON.stringify([`nbextensions/${PLOTLY_ASSET_DIR}/${plotlyAssetName()}`, `kernelspecs/${KERNEL_NAME}/${plotlyAssetName()}`]);
   return (
     `  if (!window.__retiPlotly) window.__retiPlotly = (function () {\n` +
     `    var loading = null;\n` +
@@ -122,10 +142,13 @@ function loaderScript(): string {
     `    function base() { var b = document.body && document.body.getAttribute("data-base-url");\n` +
     `      if (!b) { try { b = JSON.parse(document.getElementById("jupyter-config-data").textContent).baseUrl; } catch (e) {} }\n` +
     `      b = b || "/"; return b.charAt(b.length - 1) === "/" ? b : b + "/"; }\n` +
-    `    function fromServer() { var url = base() + ${asset};\n` +
-    `      return fetch(url, { credentials: "same-origin" }).then(function (r) {\n` +
-    `        if (!r.ok) throw new Error(url + " answered " + r.status); return r.text(); })\n` +
-    `        .then(function (src) { store(src); return src; }); }\n` +
+    `    function fetchText(url) { return fetch(url, { credentials: "same-origin" }).then(function (r) {\n` +
+    `      if (!r.ok) throw new Error(url + " answered " + r.status); return r.text(); }); }\n` +
+    `    function fromServer() { var urls = ${assets}.map(function (a) { return base() + a; });\n` +
+    `      var tried = fetchText(urls[0]);\n` +
+    `      for (var i = 1; i < urls.length; i++) (function (url) { tried = tried.catch(function (e1) {\n` +
+    `        return fetchText(url).catch(function (e2) { throw new Error(e1.message + "; " + e2.message); }); }); })(urls[i]);\n` +
+    `      return tried.then(function (src) { store(src); return src; }); }\n` +
     `    function run(src) { var s = document.createElement("script");\n` +
     `      s.text = "(function (define, module, exports) {\\n" + src + "\\n}).call(window, undefined, undefined, undefined);";\n` +
     `      document.head.appendChild(s); if (!window.Plotly) throw new Error("plotly.js did not define window.Plotly"); return window.Plotly; }\n` +
@@ -271,15 +294,16 @@ export function figureHtml(fig: Figure, options: { includePlotly?: boolean; id?:
 }
 
 /**
- * The output bundle of a figure: plotly JSON, HTML (with plotly.js embedded when `embedPlotly`)
- * and text; metadata `{"reti": {"figure": name}}` when the figure is named. Every notebook (display).
+ * The output bundle of a figure: plotly JSON (unless `plotlyJson: false`), HTML (with plotly.js embedded
+ * when `embedPlotly`) and text; metadata `{"reti": {"figure": name}}` when the figure is named. Every notebook (display).
  */
-export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {}): DisplayBundle {
+export function figureBundle(fig: Figure, options: { embedPlotly?: boolean; plotlyJson?: boolean } = {}): DisplayBundle {
   const html = figureHtml(fig, { includePlotly: options.embedPlotly === true });
   figureCounter++;
+  const json = options.plotlyJson === false ? {} : { [PLOTLY_MIME]: JSON.parse(compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) })) as unknown };
   return {
     data: {
-      [PLOTLY_MIME]: JSON.parse(compactJson({ data: fig.data, layout: fig.layout, config: PLOTLY_CONFIG, ...(fig.frames ? { frames: fig.frames } : {}) })) as unknown,
+      ...json,
       "text/html": html,
       "text/plain": describeFigure(fig),
     },
@@ -290,8 +314,10 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean } = {
 /**
  * Shows a figure. In a kernel its HTML loads plotly.js from the Jupyter server (installed there on the
  * session's first figure), so a saved notebook holds only the figures' data; RETI_PLOTLY=embed embeds
- * the library (≈ 4.9 MB) in the session's first figure output instead, for front ends that serve no
- * nbextensions. `displayId`/`update` make it a live output that later calls replace. Every notebook (display).
+ * the library (≈ 4.9 MB) in the session's first figure output instead, for a front end that serves
+ * neither nbextensions nor kernelspec files. `displayId`/`update` make it a live output that later calls
+ * replace: HTML and text only, no plotly JSON, since plotly's JupyterLab renderer ignores the data of an
+ * update (the figure would stay at its first frame) and its HTML redraws on every update. Every notebook (display).
  */
 export function showFigure(fig: Figure, options: { displayId?: string; update?: boolean } = {}): void {
   const g = globalThis as Record<symbol, unknown>;
@@ -301,7 +327,7 @@ export function showFigure(fig: Figure, options: { displayId?: string; update?: 
   const live = options.displayId !== undefined;
   // A live output is replaced by its updates, so it cannot hold the library: it gets its own output.
   if (embed && live) displayBundle({ data: { "text/html": plotlyScript() }, metadata: {} });
-  const bundle = figureBundle(fig, { embedPlotly: embed && !live });
+  const bundle = figureBundle(fig, { embedPlotly: embed && !live, plotlyJson: !live });
   if (live) bundle.transient = { display_id: options.displayId };
   displayBundle(bundle, options.update === true);
   if (embed) g[EMBEDDED] = true;

@@ -1,0 +1,38 @@
+/**
+ * The browser tests' live-display check (test/support/browser-checks.ts) on recorded timelines: a live
+ * cell counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
+ * for most of its run (plotly.js being evaluated), when ≥ 2 intermediate updates were applied to its output.
+ */
+import { describe, expect, it } from "vitest";
+import { liveProblems, type CellProbe, type CellTimeline } from "./support/browser-checks";
+
+const probe = (progress: string[]): CellProbe => ({
+  count: 1, busy: false, outputs: 1, errors: [], figureOutputs: 0, figureNames: [], plots: 0, undrawn: [], progress,
+});
+const done = "done: 8 epochs · 2.0 s";
+const cells = [probe([]), probe([done])];
+const timeline = (seen: string[], updates?: string[]): CellTimeline[] => [
+  { firstOutputAt: 900, doneAt: 1_000, progressWhileBusy: [] },
+  { firstOutputAt: 1_200, doneAt: 4_000, progressWhileBusy: seen, ...(updates ? { progressUpdates: updates } : {}) },
+];
+const updates = ["epoch 1/8 · 0.0 s", "epoch 3/8 · 0.9 s", "epoch 6/8 · 1.5 s", done];
+
+describe("liveProblems", () => {
+  it("passes a live cell seen changing while it ran", () => {
+    expect(liveProblems(cells, timeline(["epoch 1/8 · 0.0 s", "epoch 4/8 · 1.0 s"]))).toEqual([]);
+  });
+
+  it("fails a live cell seen once, when the page was responsive (updates applied or not)", () => {
+    expect(liveProblems(cells, timeline([done], updates), [{ at: 0, ms: 500 }])).toHaveLength(1);
+    expect(liveProblems(cells, timeline([done]))).toHaveLength(1);
+  });
+
+  it("passes a live cell that ran inside a page stall when its intermediate updates were applied one by one", () => {
+    const stall = [{ at: 800, ms: 3_000 }]; // covers 2.8 s of the cell's 3 s
+    expect(liveProblems(cells, timeline([done], updates), stall)).toEqual([]);
+    // ... but not when only the first and last lines reached the output.
+    const problems = liveProblems(cells, timeline([done], ["epoch 1/8 · 0.0 s", done]), stall);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("inside a page stall, 1 intermediate updates applied");
+  });
+});
