@@ -167,6 +167,39 @@ describe("wasm UnsortedSegmentSum", () => {
   });
 });
 
+describe("wasm GatherV2 by row copies", () => {
+  it("matches the cpu backend: axes 0, 1 and −1, repeated ids, index tensors of rank 2, int32 and bool values", async () => {
+    const x = values(4 * 5 * 3, 11);
+    const cases = () =>
+      tf.tidy(() => [
+        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([3, 0, 3, 1], "int32")),
+        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor2d([4, 0, 2, 2], [2, 2], "int32"), 1),
+        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([2, 0], "int32"), -1),
+        tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32"), tf.tensor1d([2, 2, 0], "int32")),
+        tf.gather(tf.tensor1d([true, false, true], "bool"), tf.tensor1d([1, 0, 1, 2], "int32")),
+      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) })));
+    await initBackend("cpu");
+    const ref = cases();
+    await initBackend("wasm");
+    const got = cases();
+    expect(got).toEqual(ref);
+    expect(ref[1]!.shape).toEqual([4, 2, 2, 3]);
+    expect(ref[3]!.values).toEqual([5, 6, 5, 6, 1, 2]);
+    expect(ref[4]!.values).toEqual([0, 1, 0, 1]);
+  });
+
+  it("rejects an index outside the axis and leaks no tensors", async () => {
+    await initBackend("wasm");
+    const before = tf.memory().numTensors;
+    const table = tf.tensor2d(values(6, 3), [3, 2]);
+    const [past, negative] = [tf.tensor1d([0, 3], "int32"), tf.tensor1d([-1], "int32")];
+    expect(() => tf.gather(table, past)).toThrow(/not in \[0, 2\]/);
+    expect(() => tf.gather(table, negative)).toThrow(/not in/);
+    tf.dispose([table, past, negative]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe("a small CNN on wasm", () => {
   it("gets gradients through conv2d for every variable, and a few steps reduce the loss", async () => {
     await initBackend("wasm");
