@@ -32,10 +32,10 @@ describe("show under a real tslab kernel", () => {
     expect(Object.keys(first!.data).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
     expect(first!.metadata).toEqual({ reti: { figure: "first" } });
     expect(text(first!.data["text/html"]).includes("plotly.js v3.1.0")).toBe(false);
-    expect(text(first!.data["text/html"])).toContain("nbextensions/reti/plotly-3.1.0.min.js");
+    expect(text(first!.data["text/html"])).toContain("nbextensions/reti/plotly-cartesian-3.1.0.min.js");
     expect(text(first!.data["text/html"]).length).toBeLessThan(12_000);
     // The kernel put the file the page loads where Jupyter serves it.
-    expect((await fs.stat(path.join(dataDir, "nbextensions", "reti", "plotly-3.1.0.min.js"))).size).toBeGreaterThan(4_000_000);
+    expect((await fs.stat(path.join(dataDir, "nbextensions", "reti", "plotly-cartesian-3.1.0.min.js"))).size).toBeGreaterThan(1_000_000);
     await fs.rm(dataDir, { recursive: true, force: true });
 
     const [second, md] = displays[1]!;

@@ -109,7 +109,7 @@ describe("show in a kernel", () => {
       // The page's cache first, then the served file under the page's base URL (classic: data-base-url, JupyterLab: its page config).
       expect(html).toContain('.get("plotly.js-3.1.0")');
       // The classic Notebook's nbextensions first, then the kernelspec's folder (any Jupyter server, JupyterLab without nbclassic).
-      expect(html).toContain('["nbextensions/reti/plotly-3.1.0.min.js","kernelspecs/reti/plotly-3.1.0.min.js"]');
+      expect(html).toContain('["nbextensions/reti/plotly-cartesian-3.1.0.min.js","kernelspecs/reti/plotly-cartesian-3.1.0.min.js"]');
       expect(html).toContain('getAttribute("data-base-url")');
       expect(html).toContain('getElementById("jupyter-config-data")');
       expect(html).toContain('.put(src, "plotly.js-3.1.0")');
@@ -123,8 +123,8 @@ describe("show in a kernel", () => {
     const file = path.join(dataDir!, "nbextensions", "reti", plotlyAssetName());
     expect(existsSync(file)).toBe(false);
     show(fig);
-    expect(statSync(file).size).toBe(statSync(req.resolve("plotly.js-dist-min")).size);
-    expect(plotlyAssetName()).toBe("plotly-3.1.0.min.js");
+    expect(statSync(file).size).toBe(statSync(req.resolve("plotly.js-cartesian-dist-min")).size);
+    expect(plotlyAssetName()).toBe("plotly-cartesian-3.1.0.min.js");
     // Idempotent, and what `npm run lab` calls when it registers the kernel.
     expect(installPlotlyAsset(dataDir!)).toBe(file);
   });
@@ -136,7 +136,7 @@ describe("show in a kernel", () => {
     mkdirSync(path.dirname(beside), { recursive: true });
     writeFileSync(path.join(path.dirname(beside), "kernel.json"), "{}");
     installPlotlyAsset(dataDir!);
-    expect(statSync(beside).size).toBe(statSync(req.resolve("plotly.js-dist-min")).size);
+    expect(statSync(beside).size).toBe(statSync(req.resolve("plotly.js-cartesian-dist-min")).size);
   });
 
   it("a live figure (display id) is HTML and text only, created then updated in place; a static one also carries the plotly JSON", () => {
@@ -164,10 +164,10 @@ describe("show in a kernel", () => {
       delete process.env["RETI_PLOTLY"];
     }
     const [first, second] = calls.map(([b]) => b.data["text/html"] as string);
-    expect(first!.includes("plotly.js v3.1.0")).toBe(true);
+    expect(first!).toMatch(/plotly\.js \(cartesian - minified\) v3\.1\.0/);
     expect(first!.includes("(function (define, module, exports) {")).toBe(true);
-    expect(first!.length).toBeGreaterThan(4_000_000);
-    expect(second!.includes("plotly.js v3")).toBe(false);
+    expect(first!.length).toBeGreaterThan(1_000_000);
+    expect(second!.includes("Plotly, Inc.")).toBe(false);
     expect(second!.length).toBeLessThan(12_000);
   });
 

@@ -29,6 +29,8 @@ describe("lineChart", () => {
     expect(lineChart([{ name: "a", x: [1, 10], y: [1, 2] }], { logX: true }).layout["xaxis"]).toMatchObject({ type: "log" });
     const modes = lineChart([{ name: "m", y: [1, 2], markers: true }, { name: "p", y: [1, 2], pointsOnly: true }]).data.map((t) => t["mode"]);
     expect(modes).toEqual(["lines+markers", "markers"]);
+    // A one-epoch learning curve is a single point: without a marker it would draw nothing.
+    expect(learningCurves({ loss: [0.5], acc: [0.8] }).data.map((t) => t["mode"])).toEqual(["lines+markers", "lines+markers"]);
   });
 
   it("log axes write powers of ten (no 100µ), one tick per decade over ≥ 2 decades, else 1-2-5 (issue 19)", () => {

@@ -200,7 +200,7 @@ async function isFile(file: string): Promise<boolean> {
 /** The path of plotly.js in node_modules. */
 export function plotlyJsPath(): string {
   const require = createRequire(__filename);
-  return require.resolve("plotly.js-dist-min");
+  return require.resolve("plotly.js-cartesian-dist-min");
 }
 
 /** A plotly figure as a notebook output stores it. */

@@ -40,7 +40,8 @@ function seriesTrace(s: Series, i: number, axes: { xaxis?: string; yaxis?: strin
   }
   return {
     type: "scatter",
-    mode: s.pointsOnly ? "markers" : s.markers ? "lines+markers" : "lines",
+    // A single point draws no line (a one-epoch run's learning curve): it gets a marker.
+    mode: s.pointsOnly ? "markers" : s.markers || y.length === 1 ? "lines+markers" : "lines",
     name: s.name,
     x,
     y,

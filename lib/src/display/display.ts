@@ -45,7 +45,7 @@ export function escapeHtml(s: string): string {
 
 /** plotly.js's version, the key under which pages cache the library. */
 function plotlyVersion(): string {
-  return (nodeRequire("plotly.js-dist-min/package.json") as { version: string }).version;
+  return (nodeRequire("plotly.js-cartesian-dist-min/package.json") as { version: string }).version;
 }
 
 /** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. Every notebook (display). */
@@ -60,7 +60,7 @@ export const KERNEL_NAME = "reti";
 
 /** The served file's name, versioned so that a page never mixes two plotly.js versions. Every notebook (display). */
 export function plotlyAssetName(): string {
-  return `plotly-${plotlyVersion()}.min.js`;
+  return `plotly-cartesian-${plotlyVersion()}.min.js`;
 }
 
 /** Copies plotly.js to `dir/<plotlyAssetName()>` unless it is there already (atomically); returns the file. */
@@ -69,7 +69,7 @@ function copyPlotly(dir: string): string {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    copyFileSync(nodeRequire.resolve("plotly.js-dist-min"), tmp);
+    copyFileSync(nodeRequire.resolve("plotly.js-cartesian-dist-min"), tmp);
     renameSync(tmp, file);
   }
   return file;
@@ -162,13 +162,14 @@ function loaderScript(): string {
 }
 
 /**
- * plotly.js from the `plotly.js-dist-min` package as an inline <script> that defines
+ * plotly.js (its cartesian bundle, `plotly.js-cartesian-dist-min`: the scatter, bar, contour, heatmap and
+ * image traces the lib draws, 1.3 MB instead of the full 4.8 MB a page must evaluate) as an inline <script> that defines
  * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
  * would otherwise hand it to require.js. For self-contained pages (the HTML export) and
  * RETI_PLOTLY=embed; notebook figures load it from the Jupyter server instead. Every notebook (display).
  */
 export function plotlyScript(): string {
-  const source = readFileSync(nodeRequire.resolve("plotly.js-dist-min"), "utf8");
+  const source = readFileSync(nodeRequire.resolve("plotly.js-cartesian-dist-min"), "utf8");
   return `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n}).call(window, undefined, undefined, undefined);</script>`;
 }
 
@@ -314,7 +315,7 @@ export function figureBundle(fig: Figure, options: { embedPlotly?: boolean; plot
 /**
  * Shows a figure. In a kernel its HTML loads plotly.js from the Jupyter server (installed there on the
  * session's first figure), so a saved notebook holds only the figures' data; RETI_PLOTLY=embed embeds
- * the library (≈ 4.9 MB) in the session's first figure output instead, for a front end that serves
+ * the library (1.3 MB) in the session's first figure output instead, for a front end that serves
  * neither nbextensions nor kernelspec files. `displayId`/`update` make it a live output that later calls
  * replace: HTML and text only, no plotly JSON, since plotly's JupyterLab renderer ignores the data of an
  * update (the figure would stay at its first frame) and its HTML redraws on every update. Every notebook (display).
