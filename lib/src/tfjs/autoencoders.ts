@@ -280,22 +280,6 @@ export interface TrainOptions {
   title?: string;
 }
 
-/**
- * Mini-batches of a fixed float32 tensor's rows, copied in JavaScript from one read of its values: tfjs's wasm
- * Gather moves one value at a time and cost about as much as a small autoencoder's whole training step.
- */
-function rowBatches(x: tf.Tensor): (rows: Int32Array) => tf.Tensor {
-  if (x.dtype !== "float32") return (rows) => tf.gather(x, tf.tensor1d(rows, "int32"));
-  const data = x.dataSync() as Float32Array;
-  const n = x.shape[0]!;
-  const size = data.length / n;
-  return (rows) => {
-    const out = new Float32Array(rows.length * size);
-    for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i]! * size, (rows[i]! + 1) * size), i * size);
-    return tf.tensor(out, [rows.length, ...x.shape.slice(1)], "float32");
-  };
-}
-
 function lossOf(kind: "bce" | "mse", target: tf.Tensor, output: tf.Tensor): tf.Scalar {
   if (kind === "mse") return target.squaredDifference(output).mean() as tf.Scalar;
   const p = output.clipByValue(1e-7, 1 - 1e-7);
@@ -318,7 +302,6 @@ export async function train(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, o
   const display = live ? new LiveTraining({ epochs, name: options.name, title: options.title }) : null;
   const history: Record<string, number[]> = { loss: [] };
   const start = Date.now();
-  const [xRows, yRows] = [rowBatches(x), y === x ? null : rowBatches(y)];
   try {
     for (let e = 0; e < epochs; e++) {
       const order = random.permutation(n);
@@ -326,8 +309,9 @@ export async function train(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, o
       for (let b = 0; b < batches; b++) {
         const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
         const value = tf.tidy(() => {
-          const xb = xRows(rows);
-          const yb = yRows === null ? xb : yRows(rows);
+          const idx = tf.tensor1d(rows, "int32");
+          const xb = tf.gather(x, idx);
+          const yb = y === x ? xb : tf.gather(y, idx); // an autoencoder's target is its input: one gather
           return optimizer.minimize(() => lossOf(loss, yb, model.apply(xb, { training: true }) as tf.Tensor), true)!.dataSync()[0]!;
         });
         sum += value * rows.length;
@@ -469,7 +453,6 @@ export async function trainVae(vae: Vae, x: tf.Tensor2D, options: TrainVaeOption
   const display = live ? new LiveTraining({ epochs, name: options.name, title: options.title }) : null;
   const history: Record<string, number[]> = { loss: [], reconstruction: [], kl: [] };
   const start = Date.now();
-  const xRows = rowBatches(x);
   try {
     for (let e = 0; e < epochs; e++) {
       const order = random.permutation(n);
@@ -477,7 +460,7 @@ export async function trainVae(vae: Vae, x: tf.Tensor2D, options: TrainVaeOption
       for (let b = 0; b < batches; b++) {
         const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
         const parts = tf.tidy(() => {
-          const xb = xRows(rows);
+          const xb = tf.gather(x, tf.tensor1d(rows, "int32"));
           let recon!: tf.Scalar;
           let kl!: tf.Scalar;
           const loss = optimizer.minimize(() => {
