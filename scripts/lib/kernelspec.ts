@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { tslabKernelSpec } from "nbconvert-ts-runner";
-import { installPlotlyAsset } from "../../lib/src/display/display";
+import { installPlotlyAsset, KERNEL_NAME } from "../../lib/src/display/display";
 import { ROOT } from "./command";
 
 const TSLAB_DIR = join(ROOT, "node_modules", "tslab");
@@ -36,7 +36,7 @@ export function registerKernel(dataDir = jupyterDataDir()): string {
   if (!existsSync(TSLAB)) {
     throw new Error(`tslab is not installed at ${TSLAB}: run \`npm ci\` (or \`npm install\`) in ${ROOT} first`);
   }
-  const dir = join(dataDir, "kernels", "reti");
+  const dir = join(dataDir, "kernels", KERNEL_NAME);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "kernel.json");
   writeFileSync(file, `${JSON.stringify(kernelSpec(), null, 2)}\n`);
