@@ -1,16 +1,30 @@
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * The files that run notebooks on kernels, longest first (issue 20): they start first, each in its own
- * worker, and the unit tests fill the other worker meanwhile. Without this, a fresh checkout (no timing
- * cache) sorts files by size and the notebook suite, a small file, would start near the end.
- * The two browser tests (test/browser.test.ts, all ten notebooks in the classic Notebook, ≈ 12 min;
- * test/browser-lab.test.ts, 00_setup and 02_mlp in JupyterLab plus 00_setup without plotly's renderer,
- * 7 min measured on a busy machine, load ≈ 10 on two cores) are left out on purpose: their timing checks (outputs in order, live
- * displays) run after the long files have started, with fewer kernels competing for the two cores.
+ * Two projects (issue 20): `quick` is `npm test`, the suite a developer runs after each change (the library's
+ * and the runner's tests and every notebook in quick mode); `integration` holds the suites that drive whole
+ * systems for minutes each: the browser tests (every notebook in the classic Notebook, ≈ 11 min; 00_setup and
+ * 02_mlp in JupyterLab, ≈ 4 min), the sandboxed grader and its hostile submissions, the release validation of
+ * every notebook's exercises and the JupyterHub test. `npm run test:all` (CI, README) runs both at once.
+ */
+const INTEGRATION = [
+  "test/browser.test.ts",
+  "test/browser-lab.test.ts",
+  "test/grade.test.ts",
+  "test/grade-hostile.test.ts",
+  "test/release-course.test.ts",
+  "test/hub.test.ts",
+];
+
+/**
+ * The files that run notebooks on kernels, longest first: they start first, each in its own worker, and the
+ * unit tests fill the other worker meanwhile. Without this, a fresh checkout (no timing cache) sorts files by
+ * size and the notebook suite, a small file, would start near the end. The two browser tests are left out on
+ * purpose: their timing checks (outputs in order, live displays) run after the long files have started, with
+ * fewer kernels competing for the two cores.
  */
 const LONG = [
   "test/notebooks.test.ts",
@@ -41,7 +55,10 @@ export default defineConfig({
     alias: { "nbconvert-ts-runner": path.resolve(__dirname, "packages/nbconvert-ts-runner/src/index.ts") },
   },
   test: {
-    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "quick", include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...INTEGRATION] } },
+      { extends: true, test: { name: "integration", include: INTEGRATION } },
+    ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     maxWorkers: workers,

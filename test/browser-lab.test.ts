@@ -29,7 +29,7 @@ import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
 const installed = labPython() !== null && process.env["RETI_SKIP_BROWSER"] !== "1";
 /**
  * Which notebooks: every one under `npm run test:browser:lab`; RETI_BROWSER_NOTEBOOKS=00,05 (or `all`)
- * chooses. Inside the whole suite (`npm test`, CI), where the classic browser test already runs all ten
+ * chooses. Inside the whole suite (`npm run test:all`, CI), where the classic browser test already runs all ten
  * notebooks (≈ 12 min), JupyterLab gets `SUITE`:
  * - 00_setup: the set-up every student runs first, its live training display right after the page's
  *   first figure (the plotly.js load stall), a named figure per kind (line chart, image grid, confusion
