@@ -1,7 +1,8 @@
 /**
  * The browser tests' live-display check (test/support/browser-checks.ts) on recorded timelines: a live
  * cell counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
- * for most of its run (plotly.js being evaluated), when ≥ 2 intermediate updates were applied to its output.
+ * for most of its run (plotly.js being evaluated) or it was seen only as done right after a stall, when ≥ 2
+ * intermediate updates were applied to its output.
  */
 import { describe, expect, it } from "vitest";
 import { liveProblems, type CellProbe, type CellTimeline } from "./support/browser-checks";
@@ -34,5 +35,21 @@ describe("liveProblems", () => {
     const problems = liveProblems(cells, timeline([done], ["epoch 1/8 · 0.0 s", done]), stall);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("inside a page stall, 1 intermediate updates applied");
+  });
+
+  it("passes a live cell seen only as done right after a stall, when its intermediate updates were applied", () => {
+    // Recorded in JupyterLab on a quiet machine: the kernel ran the figure cell and a 0.9 s training while the
+    // page evaluated plotly.js; the sampler saw both done at once, then the queued updates were applied.
+    const atOnce = (seen: string[], u: string[]): CellTimeline[] => [
+      { firstOutputAt: 4_757, doneAt: 4_757, progressWhileBusy: [] },
+      { firstOutputAt: 4_757, doneAt: 4_757, progressWhileBusy: seen, progressUpdates: u },
+    ];
+    const stalls = [{ at: 2_176, ms: 1_948 }, { at: 4_344, ms: 309 }];
+    expect(liveProblems(cells, atOnce([], updates), stalls)).toEqual([]);
+    // No stall just before: a cell seen only as done never showed its display change.
+    expect(liveProblems(cells, atOnce([], updates), [{ at: 0, ms: 500 }])).toHaveLength(1);
+    expect(liveProblems(cells, atOnce([], updates))).toHaveLength(1);
+    // A stall, but the updates reached the output only as the final line.
+    expect(liveProblems(cells, atOnce([], [done]), stalls)).toHaveLength(1);
   });
 });

@@ -13,18 +13,10 @@
  * jupyterlab_server is not installed, or with RETI_SKIP_BROWSER=1. In the whole suite with a CI-sized
  * selection of notebooks (see `wanted`).
  */
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
 import { buildLab, labBuilt, labPython } from "../scripts/lib/jupyterlab";
-import { registerKernel } from "../scripts/lib/kernelspec";
-import { runInBrowser, type NotebookFrontEnd } from "./support/browser-checks";
-import { launchBrowser } from "./support/classic-notebook";
-import { buildLibIfStale, notebooks, root } from "./support/course";
-import { labFrontEnd, startLab, type LabServer } from "./support/jupyterlab";
+import { browserSuite } from "./support/browser-suite";
+import { notebooks, root } from "./support/course";
+import { labFrontEnd, startLab } from "./support/jupyterlab";
 
 const installed = labPython() !== null && process.env["RETI_SKIP_BROWSER"] !== "1";
 /**
@@ -45,57 +37,20 @@ const wanted = process.env["RETI_BROWSER_NOTEBOOKS"] ?? (process.env["npm_lifecy
 const only = wanted === "all" ? null : wanted.split(",").map((s) => s.trim()).filter((s) => s !== "");
 const selected = notebooks.filter((n) => !only || only.some((o) => n.startsWith(o)));
 
-// The quick-mode copies live in build/browser/<variant>/: inside the project, so that they resolve `reti`.
 /** The course notebooks `names` in the course's JupyterLab with the plugins `disabled`, screenshots in build/screenshots/<variant>/. */
 function labSuite(title: string, variant: string, names: string[], disabled: string[]): void {
-  const work = path.join(root, "build", "browser", variant);
-  const shots = path.join(root, "build", "screenshots", variant);
-  describe.skipIf(!installed || names.length === 0)(title, () => {
-    let server: LabServer;
-    let browser: Browser;
-    let ui: NotebookFrontEnd;
-    let jupyterDir: string;
-
-    beforeAll(async () => {
-      await buildLibIfStale();
+  browserSuite({
+    title,
+    variant,
+    names,
+    installed,
+    async start(jupyterDir) {
       if (!labBuilt()) buildLab({ quiet: true });
-      jupyterDir = await fs.mkdtemp(path.join(os.tmpdir(), "reti-browser-lab-"));
-      registerKernel(path.join(jupyterDir, "data"));
-      await fs.rm(work, { recursive: true, force: true });
-      await fs.mkdir(work, { recursive: true });
-      await fs.mkdir(shots, { recursive: true });
-      for (const name of names) {
-        const { nb } = prepareNotebook(await readNotebook(path.join(root, "notebooks", name)), { QUICK: true });
-        await writeNotebook(path.join(work, name), nb);
-      }
-      server = await startLab(root, jupyterDir, { disabled });
-      browser = await launchBrowser();
-      ui = labFrontEnd(server);
-    }, 600_000);
-
-    afterEach(async () => {
+      const server = await startLab(root, jupyterDir, { disabled });
       // Closing a JupyterLab tab leaves its kernel running: one kernel at a time.
-      await server?.shutdownKernels();
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop();
-      if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
-    });
-
-    it.each(names)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {
-      const stem = name.replace(/\.ipynb$/, "");
-      const run = await runInBrowser(browser, ui, path.relative(root, path.join(work, name)), {
-        screenshot: path.join(shots, `${stem}.png`),
-        minNamedFigures: stem.startsWith("00") ? 0 : 1,
-      });
-      const saved = (await fs.stat(path.join(work, name))).size;
-      console.log(`${variant} ${name}: ${run.cells.length} code cells, ${run.cells.reduce((n, c) => n + c.plots, 0)} plots, Run All ${run.seconds.toFixed(0)} s, saved ${(saved / 1e6).toFixed(2)} MB`);
-      if (process.env["RETI_DEBUG"]) console.log(JSON.stringify({ stalls: run.stalls, cells: run.timeline.map((t, i) => ({ i, ...t, progress: run.cells[i]?.progress })) }));
-      expect(run.problems).toEqual([]);
-      expect(run.cells.length).toBeGreaterThan(3);
-    }, 900_000);
+      return { ui: labFrontEnd(server), stop: () => server.stop(), afterEach: () => server.shutdownKernels() };
+    },
+    setupTimeoutMs: 600_000,
   });
 }
 

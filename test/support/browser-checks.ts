@@ -197,7 +197,8 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
 /**
  * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
  * seen in some cell). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
- * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then) counts
+ * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
+ * quiet machine a one-second training can run whole inside it, and is seen only as done) counts
  * as updated when the front end applied ≥ 2 distinct intermediate progress lines to its output while it
  * ran (CellProbe.progressUpdates: the updates reached the output in place, one by one).
  */
@@ -207,7 +208,10 @@ export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stall
   const stalled = (i: number): boolean => {
     const from = timeline[i - 1]?.doneAt;
     const to = timeline[i]?.doneAt;
-    if (from == null || to == null || to <= from) return false;
+    if (from == null || to == null) return false;
+    // Seen running for less than a few samples: it ran while the sampler was blocked, i.e. in a stall
+    // that ended just before the previous cell was seen done (the kernel ran both meanwhile).
+    if (to - from < 300) return stalls.some((s) => s.at + s.ms >= from - 1_000 && s.at + s.ms <= to);
     const covered = stalls.reduce((ms, s) => ms + Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at)), 0);
     return covered >= 0.5 * (to - from);
   };
