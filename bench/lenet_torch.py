@@ -10,7 +10,7 @@ import sys
 
 import torch
 from torch import nn
-from torch_timing import time_steps, warm_up
+from torch_timing import reference_name, time_steps, warm_up
 
 
 def lenet5() -> nn.Module:
@@ -39,7 +39,7 @@ def trainer(threads: int, batch: int):
 
     warm_up(step)
     params = sum(p.numel() for p in model.parameters())
-    name = f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})"
+    name = reference_name(torch.__version__, threads)
 
     def measure(seconds: float) -> dict:
         steps, elapsed, cpu = time_steps(step, seconds, 2)

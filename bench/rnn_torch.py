@@ -13,7 +13,7 @@ import sys
 
 import torch
 from torch import nn
-from torch_timing import time_steps, warm_up
+from torch_timing import reference_name, time_steps, warm_up
 
 
 class Model(nn.Module):
@@ -46,7 +46,7 @@ def trainer(kind: str, threads: int, batch: int, steps: int, features: int, unit
 
     def measure(seconds: float) -> dict:
         n, wall, cpu = time_steps(step, seconds, 3)
-        return {"kind": kind, "impl": f"pytorch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''})",
+        return {"kind": kind, "impl": reference_name(torch.__version__, threads),
                 "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
 
     return measure

@@ -3,7 +3,8 @@
  * (test/browser-lab.test.ts): quick-mode copies (QUICK = true injected) of the chosen course notebooks in
  * build/browser/<variant>/ (inside the project, so that they resolve `reti`), the course kernelspec in a
  * temporary Jupyter data folder, one Jupyter server and one headless Chromium for the suite, then for each
- * notebook Run All and the checks of `runInBrowser`, a screenshot in build/screenshots/<variant>/.
+ * notebook Run All and the checks of `runInBrowser`, a screenshot in build/screenshots/<variant>/; at the end,
+ * no kernel of the suite is left running.
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -13,7 +14,7 @@ import type { Browser } from "playwright-core";
 import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
 import { registerKernel } from "../../scripts/lib/kernelspec";
 import { runInBrowser, type NotebookFrontEnd } from "./browser-checks";
-import { launchBrowser } from "./classic-notebook";
+import { killLeftoverKernels, launchBrowser } from "./classic-notebook";
 import { buildLibIfStale, root } from "./course";
 
 /** A front end's server, started for a suite. */
@@ -74,7 +75,11 @@ export function browserSuite(suite: BrowserSuite): void {
     afterAll(async () => {
       await browser?.close();
       await server?.stop();
-      if (jupyterDir) await fs.rm(jupyterDir, { recursive: true, force: true });
+      if (jupyterDir) {
+        const left = killLeftoverKernels(jupyterDir);
+        if (left > 0) console.warn(`${suite.variant}: killed ${left} kernel(s) left running after the server stopped`);
+        await fs.rm(jupyterDir, { recursive: true, force: true });
+      }
     });
 
     it.each(suite.names)("%s: Run All shows every output in order, draws every figure, and reopens drawn", async (name) => {

@@ -3,6 +3,7 @@
  * Run All, wait for the last cell, and read what every cell shows. Used by the browser tests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -172,6 +173,33 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Kills the kernels still running from a Jupyter server whose runtime folder was `<jupyterDir>/runtime` (each
+ * kernel's command line names its connection file there); returns how many. After the classic browser test of
+ * all ten notebooks, 7 kernels had outlived their deleted sessions and the stopped server, one spinning at
+ * 100 % CPU, orphaned.
+ */
+export function killLeftoverKernels(jupyterDir: string): number {
+  const marker = `${path.join(jupyterDir, "runtime")}${path.sep}kernel-`;
+  let killed = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    if (!command.includes(marker)) continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+      killed++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return killed;
 }
 
 /** A running classic Notebook server. */
