@@ -43,10 +43,11 @@ def trainer(kind: str, threads: int, batch: int, steps: int, features: int, unit
         opt.step()
 
     warm_up(step)
+    name = reference_name(torch.__version__, threads)
 
     def measure(seconds: float) -> dict:
         n, wall, cpu = time_steps(step, seconds, 3)
-        return {"kind": kind, "impl": reference_name(torch.__version__, threads),
+        return {"kind": kind, "impl": name,
                 "msPerStep": 1000 * wall / n, "cpuMsPerStep": 1000 * cpu / n}
 
     return measure

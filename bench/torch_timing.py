@@ -1,4 +1,4 @@
-"""The timing loop shared by the PyTorch reference benchmarks (bench/lenet_torch.py, bench/rnn_torch.py)."""
+"""The timing loop and the reference's name shared by the PyTorch reference benchmarks (bench/lenet_torch.py, bench/rnn_torch.py)."""
 import time
 from typing import Callable, Tuple
 

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import markdownItKatex from "@vscode/markdown-it-katex";
 import MarkdownIt from "markdown-it";
-import { escapeHtml, plotlyScript } from "../lib/src/display/display";
+import { escapeHtml, plotlyJsPath, plotlyScript } from "../lib/src/display/display";
 import { sourceText, type Cell, type Notebook, type Output } from "nbconvert-ts-runner";
 import { formatDuration, parseCommand, runCommand } from "./lib/command";
 import {
@@ -24,7 +24,6 @@ import {
   type Executed,
   type SelectionCli,
 } from "./lib/figures";
-import { plotlyJsPath } from "./lib/render";
 
 const USAGE = `usage: npm run html -- [notebooks or globs] [options]
   (default: notebooks/*.ipynb)

@@ -17,6 +17,7 @@ import { constants, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { plotlyJsPath } from "../../lib/src/display/display";
 
 /** Where Chromium is looked for first when RETI_CHROMIUM is not set (Debian's package). */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
@@ -195,12 +196,6 @@ async function isFile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The path of plotly.js in node_modules. */
-export function plotlyJsPath(): string {
-  const require = createRequire(__filename);
-  return require.resolve("plotly.js-cartesian-dist-min");
 }
 
 /** A plotly figure as a notebook output stores it. */

@@ -48,6 +48,12 @@ export interface CellTimeline {
   progressUpdates?: string[];
 }
 
+/** A main-thread stall of the page of 300 ms or more: when it began (ms since the recorder started) and how long it lasted. */
+export interface PageStall {
+  at: number;
+  ms: number;
+}
+
 /** The front-end specific part: how to open, run, save a notebook and probe its cells. */
 export interface NotebookFrontEnd {
   /** "classic" or "lab": the screenshots go to build/screenshots/<name>/. */
@@ -95,7 +101,7 @@ export async function startRecorder(page: Page): Promise<void> {
     sample();
     w.__retiTimer = window.setInterval(sample, 100);
     // The page's main-thread stalls (what delays outputs and live updates), for RETI_DEBUG.
-    const stalls: { at: number; ms: number }[] = [];
+    const stalls: PageStall[] = [];
     (w as unknown as { __retiStalls: typeof stalls }).__retiStalls = stalls;
     try {
       new PerformanceObserver((list) => {
@@ -108,8 +114,8 @@ export async function startRecorder(page: Page): Promise<void> {
 }
 
 /** The page's main-thread stalls of 300 ms or more since the recorder started (ms since then, and how long). */
-export async function pageStalls(page: Page): Promise<{ at: number; ms: number }[]> {
-  return page.evaluate(() => (window as unknown as { __retiStalls?: { at: number; ms: number }[] }).__retiStalls ?? []);
+export async function pageStalls(page: Page): Promise<PageStall[]> {
+  return page.evaluate(() => (window as unknown as { __retiStalls?: PageStall[] }).__retiStalls ?? []);
 }
 
 /** Stops the recorder and returns what it saw. */
@@ -202,7 +208,7 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
  * as updated when the front end applied ≥ 2 distinct intermediate progress lines to its output while it
  * ran (CellProbe.progressUpdates: the updates reached the output in place, one by one).
  */
-export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: { at: number; ms: number }[] = []): string[] {
+export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: PageStall[] = []): string[] {
   const live = cells.flatMap((c, i) => (c.progress.length > 0 ? [i] : []));
   if (live.length === 0) return [];
   const stalled = (i: number): boolean => {
@@ -254,7 +260,7 @@ export interface BrowserRun {
   /** Seconds from Run All to the last cell done. */
   seconds: number;
   /** The page's main-thread stalls of 300 ms or more during the run (ms since Run All, and how long). */
-  stalls: { at: number; ms: number }[];
+  stalls: PageStall[];
   problems: string[];
 }
 
@@ -273,7 +279,7 @@ export async function runInBrowser(
   let cells: CellProbe[];
   let timeline: CellTimeline[];
   let seconds: number;
-  let stalls: { at: number; ms: number }[] = [];
+  let stalls: PageStall[] = [];
   const pageErrors: string[] = [];
   try {
     const page = await context.newPage();
@@ -288,7 +294,7 @@ export async function runInBrowser(
     // Let late updates land (a figure's draw is asynchronous), then read the final state.
     cells = await waitForPlots(page, 20_000);
     stalls = await pageStalls(page);
-        timeline = await stopRecorder(page);
+    timeline = await stopRecorder(page);
     if (options.screenshot) await ui.screenshot(page, options.screenshot);
     await ui.save(page);
   } finally {

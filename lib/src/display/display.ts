@@ -43,9 +43,20 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
+/**
+ * The plotly.js bundle the course ships: the cartesian one (the scatter, bar, contour, heatmap and image traces
+ * the lib draws, 1.3 MB instead of the full 4.8 MB a page must evaluate).
+ */
+const PLOTLY_PACKAGE = "plotly.js-cartesian-dist-min";
+
+/** The file of that bundle in node_modules, for the kernel, the figure export and the HTML export. Every notebook (display). */
+export function plotlyJsPath(): string {
+  return nodeRequire.resolve(PLOTLY_PACKAGE);
+}
+
 /** plotly.js's version, the key under which pages cache the library. */
 function plotlyVersion(): string {
-  return (nodeRequire("plotly.js-cartesian-dist-min/package.json") as { version: string }).version;
+  return (nodeRequire(`${PLOTLY_PACKAGE}/package.json`) as { version: string }).version;
 }
 
 /** Where Jupyter serves plotly.js from: `<base url>nbextensions/<PLOTLY_ASSET_DIR>/<plotlyAssetName()>`. Every notebook (display). */
@@ -69,14 +80,14 @@ function copyPlotly(dir: string): string {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    copyFileSync(nodeRequire.resolve("plotly.js-cartesian-dist-min"), tmp);
+    copyFileSync(plotlyJsPath(), tmp);
     renameSync(tmp, file);
   }
   return file;
 }
 
 /**
- * Copies plotly.js to `<dataDir>/nbextensions/reti/plotly-<version>.min.js` (where the classic Notebook,
+ * Copies plotly.js to `<dataDir>/nbextensions/reti/plotly-cartesian-<version>.min.js` (where the classic Notebook,
  * and JupyterLab through nbclassic, serve static files at `/nbextensions/`) and, when the course
  * kernelspec is registered there, beside its kernel.json (`<dataDir>/kernels/reti/`, served by every
  * Jupyter server at `kernelspecs/reti/`: JupyterLab without nbclassic), unless they are there already;
@@ -121,8 +132,8 @@ function ensurePlotlyAsset(): void {
  * The page-side plotly.js loader, defined once per page by whichever figure runs first:
  * `window.__retiPlotly()` resolves with window.Plotly, taken from (1) the page, (2) the browser's cache
  * (IndexedDB, per Jupyter server origin), (3) the Jupyter server, which serves the files
- * installPlotlyAsset wrote at `<base url>nbextensions/reti/plotly-<version>.min.js` (classic Notebook,
- * nbclassic) or, failing that, `<base url>kernelspecs/reti/plotly-<version>.min.js` (any Jupyter server:
+ * installPlotlyAsset wrote at `<base url>nbextensions/reti/plotly-cartesian-<version>.min.js` (classic Notebook,
+ * nbclassic) or, failing that, `<base url>kernelspecs/reti/plotly-cartesian-<version>.min.js` (any Jupyter server:
  * JupyterLab without nbclassic, the course's JupyterLab 3.6). The source runs with `define` hidden so
  * that it sets window.Plotly even where require.js is present (classic notebook).
  */
@@ -162,14 +173,13 @@ function loaderScript(): string {
 }
 
 /**
- * plotly.js (its cartesian bundle, `plotly.js-cartesian-dist-min`: the scatter, bar, contour, heatmap and
- * image traces the lib draws, 1.3 MB instead of the full 4.8 MB a page must evaluate) as an inline <script> that defines
+ * plotly.js (the cartesian bundle, `PLOTLY_PACKAGE`) as an inline <script> that defines
  * `window.Plotly` even where require.js is present (the classic notebook): the bundle's UMD header
  * would otherwise hand it to require.js. For self-contained pages (the HTML export) and
  * RETI_PLOTLY=embed; notebook figures load it from the Jupyter server instead. Every notebook (display).
  */
 export function plotlyScript(): string {
-  const source = readFileSync(nodeRequire.resolve("plotly.js-cartesian-dist-min"), "utf8");
+  const source = readFileSync(plotlyJsPath(), "utf8");
   return `<script type="text/javascript">(function (define, module, exports) {\n${scriptSafe(source)}\n}).call(window, undefined, undefined, undefined);</script>`;
 }
 
