@@ -16,7 +16,6 @@
  * package and every notebooks/*.ipynb; those with a `parameters` cell run in quick mode (QUICK = true
  * injected into copies under build/bench/, a folder that resolves `reti`).
  */
-import { spawnSync } from "node:child_process";
 import { promises as fs, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,6 +23,7 @@ import { parseArgs } from "node:util";
 import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
 import { kernelSpec } from "../scripts/lab";
 import { libBuildProblem } from "../scripts/lib/command";
+import { timed, type Sample } from "./command-time";
 
 const root = path.resolve(__dirname, "..");
 const NBCONVERT = "/usr/bin/jupyter-nbconvert";
@@ -37,19 +37,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-interface Sample {
-  wall: number;
-  cpu: number;
-}
-
-/** Wall and CPU seconds of a command (its children included, through /usr/bin/time); throws when it fails. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S", command, ...args], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
-  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.stdout}${r.stderr}`.slice(0, 3000));
-  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]) };
 }
 
 /** Writes the course's kernelspec (tslab + the runner's preload) into a fresh folder; returns the JUPYTER_PATH that finds it. */
@@ -108,7 +95,7 @@ async function main() {
       for (const tool of tools) {
         try {
           const [cmd, args] = command(tool, [file], outDir, before);
-          row.set(tool, [...(row.get(tool) ?? []), timed(cmd, args, env)]);
+          row.set(tool, [...(row.get(tool) ?? []), timed(cmd, args, root, env)]);
         } catch (err) {
           process.stderr.write(`${input} with ${tool}: failed: ${(err as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
         }
@@ -121,7 +108,7 @@ async function main() {
         const key = `${tool}|${group[0]!.input.startsWith("notebooks/") ? "course" : "fixtures"}`;
         try {
           const [cmd, args] = command(tool, group.map((f) => f.file), outDir, before);
-          batch.set(key as Tool, [...(batch.get(key as Tool) ?? []), timed(cmd, args, env)]);
+          batch.set(key as Tool, [...(batch.get(key as Tool) ?? []), timed(cmd, args, root, env)]);
         } catch (err) {
           process.stderr.write(`batch with ${tool}: failed: ${(err as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
         }
