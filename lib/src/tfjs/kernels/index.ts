@@ -16,6 +16,7 @@
  *   (the stock update is ≈ 14 dispatched operations per variable).
  * - wasm Add of a bias vector (a convolution layer's bias while training): on long rows of the repeated bias
  *   instead of the stock row-by-row broadcast (≈ 5× faster on LeNet-5's first layer);
+ * - wasm Conv2D with one input channel (a grey image's first layer): on column pairs, which fill XNNPACK's tiles;
  * - wasm GatherV2: one copy per gathered row instead of the stock element-by-element loop (≈ 17 ns a value), which
  *   dominated embedding lookups, `fit`'s per-epoch shuffle and tfjs's mini-batch slicing.
  * Lecture 001 (CNN, backpropagation through convolution and pooling).
@@ -30,6 +31,7 @@ import { makeFusedAdam, useFusedAdam } from "./adam";
 import { makeCast, makeIdentity } from "./identity";
 import { makeGatherV2 } from "./gather";
 import { makeAdd } from "./bias_add";
+import { makeConv2D } from "./conv2d_pairs";
 
 let registered = false;
 
@@ -64,4 +66,5 @@ export function registerKernels(): void {
   replace(makeCast("wasm", stock("Cast", "wasm")));
   replace(makeGatherV2("wasm", stock("GatherV2", "wasm")));
   replace(makeAdd("wasm", stock("Add", "wasm")));
+  replace(makeConv2D("wasm", stock("Conv2D", "wasm")));
 }
