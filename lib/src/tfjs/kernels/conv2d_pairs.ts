@@ -46,7 +46,7 @@ export function makeConv2D(backendName: string, stock: tf.KernelConfig): tf.Kern
     const y = stock.kernelFunc({
       inputs: { x: xPairs, filter: pairs.info },
       backend,
-      attrs: { strides: [1, 1], pad: [[0, 0], [padInfo.top, padInfo.bottom], [left, right], [0, 0]], dataFormat: "NHWC", dilations: [1, 1], dimRoundingMode },
+      attrs: { strides: [1, 1], pad: [[0, 0], [padInfo.top, padInfo.bottom], [left, right], [0, 0]], dataFormat: "NHWC", dilations: [1, 1], dimRoundingMode: dimRoundingMode as string },
     }) as tf.TensorInfo; // [B, oh, ow/2, 2·O]
     const out = callKernel("Reshape", backendName, backend, { x: y }, { shape: [batch, outHeight, outWidth, outC] });
     disposeAll(backend, xPairs, pairs.info, y);
