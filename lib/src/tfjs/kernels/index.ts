@@ -17,6 +17,7 @@
  * - wasm Add of a bias vector (a convolution layer's bias while training): on long rows of the repeated bias
  *   instead of the stock row-by-row broadcast (≈ 5× faster on LeNet-5's first layer);
  * - wasm Conv2D with one input channel (a grey image's first layer): on column pairs, which fill XNNPACK's tiles;
+ * - wasm Sum over every axis but the last (bias gradients): one average pooling instead of a transpose and a sum;
  * - wasm GatherV2: one copy per gathered row instead of the stock element-by-element loop (≈ 17 ns a value), which
  *   dominated embedding lookups, `fit`'s per-epoch shuffle and tfjs's mini-batch slicing.
  * Lecture 001 (CNN, backpropagation through convolution and pooling).
@@ -32,6 +33,7 @@ import { makeCast, makeIdentity } from "./identity";
 import { makeGatherV2 } from "./gather";
 import { makeAdd } from "./bias_add";
 import { makeConv2D } from "./conv2d_pairs";
+import { makeSum } from "./sum_rows";
 
 let registered = false;
 
@@ -67,4 +69,5 @@ export function registerKernels(): void {
   replace(makeGatherV2("wasm", stock("GatherV2", "wasm")));
   replace(makeAdd("wasm", stock("Add", "wasm")));
   replace(makeConv2D("wasm", stock("Conv2D", "wasm")));
+  replace(makeSum("wasm", stock("Sum", "wasm")));
 }
