@@ -381,6 +381,7 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
   }
   const pcases: PCase[] = [
     { name: "2×2 stride 2 (LeNet-5), odd size", x: [3, 9, 8, 5], size: [2, 2], strides: [2, 2], pad: "valid" },
+    { name: "2×2 stride 2, even size (the windows tile the image: no zeroing)", x: [2, 10, 8, 6], size: [2, 2], strides: [2, 2], pad: "valid" },
     { name: "3×3 stride 3 same (disjoint, padded)", x: [2, 8, 7, 3], size: [3, 3], strides: [3, 3], pad: "same" },
     { name: "2×2 stride 3 (gaps between windows)", x: [2, 8, 8, 2], size: [2, 2], strides: [3, 3], pad: "valid" },
     { name: "3×3 stride 2 same (overlapping)", x: [2, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: "same" },

@@ -117,13 +117,15 @@ export function makeMaxPoolGrad(backendName: string): tf.KernelConfig {
     const { dy, input, output: pooled } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output?: tf.TensorInfo };
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const out = output(backend, input.shape);
-    const x = values(backend, input);
-    const g = values(backend, dy);
-    const dx = out.values();
     const disjoint = info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth;
     const plain2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2;
     const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+    // The 2×2 loop writes every input cell when the windows tile the image exactly: no zeroing first.
+    const tiled = pooled !== undefined && plain2x2 && unpadded && 2 * info.outHeight === info.inHeight && 2 * info.outWidth === info.inWidth;
+    const out = output(backend, input.shape, !tiled);
+    const x = values(backend, input);
+    const g = values(backend, dy);
+    const dx = out.values();
     if (pooled !== undefined && plain2x2 && unpadded) switch2x2(info, x, values(backend, pooled), g, dx);
     else if (disjoint && pooled !== undefined) switchNonOverlapping(info, x, values(backend, pooled), g, dx);
     else switchScan(info, x, g, dx);
