@@ -10,8 +10,9 @@ import { callKernel, disposeAll, output, values } from "./call";
 
 /** Length of the rows the repeated bias covers: long enough for the vector loop, short enough to stay cheap. */
 const ROW = 1024;
-/** Below this size the stock kernel is as fast. */
+/** Below this size, or with rows of at least WIDE values (a dense layer's bias), the stock kernel is as fast. */
 const MIN_SIZE = 4096;
+const WIDE = 32;
 
 /** The largest k ≤ ROW / c that divides `rows`. */
 function repeats(rows: number, c: number): number {
@@ -26,7 +27,7 @@ export function makeAdd(backendName: string, stock: tf.KernelConfig): tf.KernelC
     const [x, bias] = b.shape.length === 1 ? [a, b] : [b, a];
     const c = bias.shape[0]!;
     const size = tf.util.sizeFromShape(x.shape);
-    if (bias.shape.length !== 1 || x.shape.length < 2 || x.shape[x.shape.length - 1] !== c || a.dtype !== "float32" || b.dtype !== "float32" || size < MIN_SIZE) {
+    if (bias.shape.length !== 1 || x.shape.length < 2 || x.shape[x.shape.length - 1] !== c || a.dtype !== "float32" || b.dtype !== "float32" || size < MIN_SIZE || c >= WIDE) {
       return stock.kernelFunc(args);
     }
     const rows = size / c;

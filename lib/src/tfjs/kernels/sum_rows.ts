@@ -8,8 +8,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { callKernel, disposeAll, output, values } from "./call";
 
-/** Below this size the stock kernel is as fast. */
+/** The stock kernel is as fast on small tensors: below MIN_SIZE values, or below BIG with fewer than MIN_ROWS rows. */
 const MIN_SIZE = 4096;
+const MIN_ROWS = 256;
+const BIG = 16384;
 
 /** The Sum kernel for `backendName`: sums over all leading axes by average pooling, others to `stock`. */
 export function makeSum(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
@@ -20,10 +22,10 @@ export function makeSum(backendName: string, stock: tf.KernelConfig): tf.KernelC
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
     const leading = axes.length === rank - 1 && axes.every((a, i) => a === i);
     const size = tf.util.sizeFromShape(x.shape);
-    if (x.dtype !== "float32" || rank < 2 || !leading || size < MIN_SIZE) return stock.kernelFunc(args);
-    const backend = args.backend as tf.KernelBackend;
     const c = x.shape[rank - 1]!;
     const rows = size / c;
+    if (x.dtype !== "float32" || rank < 2 || !leading || size < MIN_SIZE || (rows < MIN_ROWS && size < BIG)) return stock.kernelFunc(args);
+    const backend = args.backend as tf.KernelBackend;
     const column = callKernel("Reshape", backendName, backend, { x }, { shape: [1, rows, 1, c] });
     const mean = callKernel("AvgPool", backendName, backend, { x: column }, { filterSize: [rows, 1], strides: [rows, 1], pad: "valid", dimRoundingMode: undefined as unknown as string });
     const out = output(backend, keepDims ? x.shape.map((d, i) => (i < rank - 1 ? 1 : d)) : [c], false);
