@@ -15,12 +15,13 @@ function values(n: number, seed: number): Float32Array {
 
 // [shape, axis, keepDims]: the bias gradients of LeNet-5 (conv1, conv2) and of a wide dense layer, unordered and
 // negative axes, odd sizes, and cases left to the stock kernel (fc1's few rows, the last axis summed, a small
-// tensor, one axis of three).
+// tensor, one axis of three, a single row).
 const cases: [number[], number | number[], boolean][] = [
   [[64, 28, 28, 6], [0, 1, 2], false],
   [[64, 10, 10, 16], [2, 0, 1], true],
   [[64, 1000], 0, false],
   [[64, 120], 0, false],
+  [[1, 20000], 0, false],
   [[7, 9, 11, 13], [-2, 0, -3], false],
   [[2051, 3], -2, true],
   [[64, 28, 28, 6], [1, 2, 3], false],

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { callKernel, disposeAll, output, values } from "./call";
 
-/** The stock kernel is as fast on small tensors: below MIN_SIZE values, or below BIG with fewer than MIN_ROWS rows. */
+/** The stock kernel is as fast on small tensors: below MIN_SIZE values, or below BIG with fewer than MIN_ROWS rows; one row is a copy. */
 const MIN_SIZE = 4096;
 const MIN_ROWS = 256;
 const BIG = 16384;
@@ -24,7 +24,7 @@ export function makeSum(backendName: string, stock: tf.KernelConfig): tf.KernelC
     const size = tf.util.sizeFromShape(x.shape);
     const c = x.shape[rank - 1]!;
     const rows = size / c;
-    if (x.dtype !== "float32" || rank < 2 || !leading || size < MIN_SIZE || (rows < MIN_ROWS && size < BIG)) return stock.kernelFunc(args);
+    if (x.dtype !== "float32" || rank < 2 || !leading || size < MIN_SIZE || rows < 2 || (rows < MIN_ROWS && size < BIG)) return stock.kernelFunc(args);
     const backend = args.backend as tf.KernelBackend;
     const column = callKernel("Reshape", backendName, backend, { x }, { shape: [1, rows, 1, c] });
     const mean = callKernel("AvgPool", backendName, backend, { x: column }, { filterSize: [rows, 1], strides: [rows, 1], pad: "valid", dimRoundingMode: undefined as unknown as string });
