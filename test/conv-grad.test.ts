@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
+import { switch2x2Wasm } from "../lib/src/tfjs/kernels/pool_grad_wasm";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -429,6 +430,25 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
       });
     }
   }
+
+  it("the wasm switch runs in the backend's memory at LeNet-5's sizes and equals the definition; odd sizes are refused", async () => {
+    await initBackend("wasm");
+    const shapes: [number, number, number, number][] = [[64, 28, 28, 6], [64, 10, 10, 16], [1, 2, 2, 1], [3, 4, 6, 5]];
+    for (const shape of shapes) {
+      const c: PCase = { name: "lenet", x: shape, size: [2, 2], strides: [2, 2], pad: "valid" };
+      const xs = inputOf(c);
+      const x = tf.tensor4d(xs, shape);
+      const y = tf.maxPool(x, 2, 2, "valid");
+      const g = tf.tensor4d(values(y.size, 34), y.shape as [number, number, number, number]);
+      const dx = tf.fill(shape, 7); // stale values: the switch must write every cell
+      expect(switch2x2Wasm(tf.backend(), x, y, g, dx)).toBe(true);
+      expect(maxRelError(dx.dataSync(), byDefinition(c, xs, g.dataSync()))).toBe(0);
+      tf.dispose([x, y, g, dx]);
+    }
+    const odd = tf.zeros([1, 3, 4, 1]);
+    expect(switch2x2Wasm(tf.backend(), odd, odd, odd, odd)).toBe(false);
+    odd.dispose();
+  });
 
   it("matches centred finite differences on wasm (distinct integers, steps of ¼: exact in float32)", async () => {
     await initBackend("wasm");

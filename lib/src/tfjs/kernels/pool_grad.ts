@@ -5,10 +5,11 @@
  * overlap (stride ≥ window, as in LeNet-5) the switch is found without a data-dependent branch: the window's
  * first value equal to the forward output y gets the gradient, `e = (x == y)·(1 − taken)`, which a CPU
  * cannot mispredict (the compare-and-branch scan costs ≈ 2× as much on random data). Overlapping windows scan.
- * Lecture 001 (CNN, the gradient of max pooling).
+ * On wasm, 2×2 windows that tile the image run the same switch as WebAssembly (pool_grad_wasm.ts). Lecture 001 (CNN, the gradient of max pooling).
  */
 import * as tf from "@tensorflow/tfjs";
 import { output, values } from "./call";
+import { switch2x2Wasm } from "./pool_grad_wasm";
 
 type PoolInfo = tf.backend_util.Conv2DInfo;
 
@@ -123,6 +124,7 @@ export function makeMaxPoolGrad(backendName: string): tf.KernelConfig {
     // The 2×2 loop writes every input cell when the windows tile the image exactly: no zeroing first.
     const tiled = pooled !== undefined && plain2x2 && unpadded && 2 * info.outHeight === info.inHeight && 2 * info.outWidth === info.inWidth;
     const out = output(backend, input.shape, !tiled);
+    if (tiled && switch2x2Wasm(backend, input, pooled, dy, out.info)) return out.info;
     const x = values(backend, input);
     const g = values(backend, dy);
     const dx = out.values();
