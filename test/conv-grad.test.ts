@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
 import { switch2x2Wasm } from "../lib/src/tfjs/kernels/pool_grad_wasm";
+import { batchToInnerWasm } from "../lib/src/tfjs/kernels/transpose_wasm";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -204,6 +205,27 @@ describe("wasm GatherV2 by row copies", () => {
     expect(() => tf.gather(table, negative)).toThrow(/not in/);
     tf.dispose([table, past, negative]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("wasm transpose of the batch axis next to the channels (the filter gradient's dY)", () => {
+  it("equals tf.transpose to [1, …, 0, last] on LeNet-5's shapes, odd shapes and one example; cpu is refused", async () => {
+    await initBackend("wasm");
+    for (const shape of [[64, 28, 28, 6], [64, 10, 10, 16], [3, 5, 7, 2], [1, 4, 3], [5, 1, 1, 1], [2, 3, 1, 9]]) {
+      const x = tf.tensor(values(tf.util.sizeFromShape(shape), 41), shape);
+      const perm = [...shape.keys()].slice(1, -1).concat([0, shape.length - 1]);
+      const want = tf.transpose(x, perm);
+      const info = batchToInnerWasm(tf.backend(), x)!;
+      expect(info.shape).toEqual(want.shape);
+      const got = tf.engine().makeTensorFromTensorInfo(info);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([x, want, got]);
+    }
+    await initBackend("cpu");
+    const x = tf.zeros([2, 3, 4]);
+    expect(batchToInnerWasm(tf.backend(), x)).toBeUndefined();
+    x.dispose();
+    await initBackend("wasm");
   });
 });
 

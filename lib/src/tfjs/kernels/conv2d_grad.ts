@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { callKernel, disposeAll } from "./call";
+import { batchToInnerWasm } from "./transpose_wasm";
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -34,7 +35,8 @@ function convInfo(
  * transposed to [oh, ow, B, O] used as a filter dilated by the stride, giving [C, fh, fw, O]. On wasm with one
  * input channel and stride 1 (LeNet-5's first layer) the same filter goes to a depthwise convolution instead
  * (channel b, multiplier O: one partial gradient per example, then summed over b), ≈ 1.3 ms less per LeNet-5
- * step: XNNPACK packs the large dY filter faster for it.
+ * step: XNNPACK packs the large dY filter faster for it. On wasm dY's transpose is a WebAssembly block copy
+ * (transpose_wasm.ts).
  */
 export function makeConv2DBackpropFilter(backendName: string): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = ({ inputs, backend: b, attrs }) => {
@@ -59,7 +61,7 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelConfig {
       disposeAll(backend, xT);
       xT = cropped;
     }
-    const dyT = call("Transpose", { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, B, O]
+    const dyT = batchToInnerWasm(backend, dy) ?? call("Transpose", { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, B, O]
     const pad: Pad4 = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
     if (backendName === "wasm" && info.inChannels === 1 && strideHeight === 1 && strideWidth === 1) {
       const [batch, , , outC] = dy.shape as [number, number, number, number];

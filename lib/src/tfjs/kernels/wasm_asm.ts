@@ -2,7 +2,7 @@
  * A minimal WebAssembly assembler for the few loops that the wasm backend lacks and JavaScript runs slowly: one
  * exported function over the backend's own memory (tensors addressed by their byte offsets in its heap, no
  * copies), written as a list of instructions and encoded here (no toolchain). Serves pool_grad_wasm.ts and
- * adam_wasm.ts. Lecture 001 (CNN, backpropagation) and 003 (Adam): the kernels they speed up.
+ * adam_wasm.ts, transpose_wasm.ts. Lecture 001 (CNN, backpropagation) and 003 (Adam): the kernels they speed up.
  */
 import * as tf from "@tensorflow/tfjs";
 
