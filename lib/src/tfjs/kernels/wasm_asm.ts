@@ -12,6 +12,14 @@ interface WasmHeap {
   getMemoryOffset?(dataId: tf.DataId): number;
 }
 
+/** The parts of the WebAssembly JavaScript API used here (the lib compiles without the DOM typings that declare it). */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -95,13 +103,13 @@ export function assemble(fn: string, params: number[], locals: [number, number][
 export function bind<F>(backend: tf.KernelBackend, bytes: () => Uint8Array<ArrayBuffer>, fn: string): F | null {
   const heap = backend as unknown as WasmHeap;
   const memory = heap.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || typeof heap.getMemoryOffset !== "function") return null;
+  if (!(memory instanceof WA.Memory) || typeof heap.getMemoryOffset !== "function") return null;
   let perMemory = instances.get(bytes);
   if (perMemory === undefined) instances.set(bytes, (perMemory = new WeakMap()));
   let bound = perMemory.get(memory);
   if (bound === undefined) {
     try {
-      bound = new WebAssembly.Instance(new WebAssembly.Module(bytes()), { env: { memory } }).exports[fn] as (...args: number[]) => void;
+      bound = new WA.Instance(new WA.Module(bytes()), { env: { memory } }).exports[fn] as (...args: number[]) => void;
     } catch {
       bound = null;
     }
@@ -110,7 +118,7 @@ export function bind<F>(backend: tf.KernelBackend, bytes: () => Uint8Array<Array
   return bound as F | null;
 }
 
-const instances = new Map<() => Uint8Array<ArrayBuffer>, WeakMap<WebAssembly.Memory, ((...args: number[]) => void) | null>>();
+const instances = new Map<() => Uint8Array<ArrayBuffer>, WeakMap<object, ((...args: number[]) => void) | null>>();
 
 /** The byte offset of a tensor's values in the wasm backend's heap (call only after `bind` succeeded). */
 export function heapOffset(backend: tf.KernelBackend, info: tf.TensorInfo): number {
