@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
+import { switch2x2Wasm } from "../lib/src/tfjs/kernels/pool_grad_wasm";
+import { batchToInnerWasm } from "../lib/src/tfjs/kernels/transpose_wasm";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -18,9 +20,15 @@ const cases: Case[] = [
   { name: "4×3 strides 2×3 same", x: [3, 10, 11, 2], filter: [4, 3, 2, 5], strides: [2, 3], pad: "same" },
   { name: "5×5 stride 2 explicit pads", x: [2, 9, 10, 1], filter: [5, 5, 1, 2], strides: [2, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: "2×2 stride 3×2 pad 1 (the lecture's example)", x: [1, 3, 3, 1], filter: [2, 2, 1, 1], strides: [3, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: "5×3 stride 1 valid, one channel, odd sizes (depthwise path on wasm)", x: [3, 11, 9, 1], filter: [5, 3, 1, 4], strides: [1, 1], pad: "valid" },
+  { name: "3×4 stride 1 asymmetric pads, one channel (depthwise path on wasm)", x: [2, 8, 7, 1], filter: [3, 4, 1, 3], strides: [1, 1], pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   { name: "LeNet conv1 (5×5, same, batch 64)", x: [64, 28, 28, 1], filter: [5, 5, 1, 6], strides: [1, 1], pad: "same" },
   { name: "LeNet conv2 (5×5, valid, batch 64)", x: [64, 14, 14, 6], filter: [5, 5, 6, 16], strides: [1, 1], pad: "valid" },
 ];
+
+/** The cases small enough for finite differences (every entry), and LeNet-5's second convolution. */
+const small = cases.filter((c) => !c.name.startsWith("LeNet"));
+const lenetConv2 = cases.find((c) => c.name.startsWith("LeNet conv2"))!;
 
 /** Deterministic values in [−1, 1) (a fixed LCG), so cpu and wasm see the same inputs. */
 function values(n: number, seed: number): Float32Array {
@@ -110,7 +118,7 @@ describe("Conv2DBackpropFilter (wasm and cpu) and Conv2DBackpropInput (wasm)", (
     });
   }
 
-  for (const c of cases.slice(0, 5)) {
+  for (const c of small) {
     it(`match centred finite differences: ${c.name}`, () => {
       // L(w) = ½ Σ conv2d(x, w)² is quadratic in w, so the centred difference has no truncation error:
       // what is left is float32 rounding of the forward pass. Every filter entry is checked.
@@ -130,7 +138,7 @@ describe("Conv2DBackpropFilter (wasm and cpu) and Conv2DBackpropInput (wasm)", (
   }
 
   it("leaks no tensors or wasm memory across training steps", () => {
-    const c = cases[6]!;
+    const c = lenetConv2;
     grads(c);
     const before = tf.memory();
     for (let i = 0; i < 3; i++) grads(c);
@@ -197,6 +205,27 @@ describe("wasm GatherV2 by row copies", () => {
     expect(() => tf.gather(table, negative)).toThrow(/not in/);
     tf.dispose([table, past, negative]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("wasm transpose of the batch axis next to the channels (the filter gradient's dY)", () => {
+  it("equals tf.transpose to [1, …, 0, last] on LeNet-5's shapes, odd shapes and one example; cpu is refused", async () => {
+    await initBackend("wasm");
+    for (const shape of [[64, 28, 28, 6], [64, 10, 10, 16], [3, 5, 7, 2], [1, 4, 3], [5, 1, 1, 1], [2, 3, 1, 9]]) {
+      const x = tf.tensor(values(tf.util.sizeFromShape(shape), 41), shape);
+      const perm = [...shape.keys()].slice(1, -1).concat([0, shape.length - 1]);
+      const want = tf.transpose(x, perm);
+      const info = batchToInnerWasm(tf.backend(), x)!;
+      expect(info.shape).toEqual(want.shape);
+      const got = tf.engine().makeTensorFromTensorInfo(info);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([x, want, got]);
+    }
+    await initBackend("cpu");
+    const x = tf.zeros([2, 3, 4]);
+    expect(batchToInnerWasm(tf.backend(), x)).toBeUndefined();
+    x.dispose();
+    await initBackend("wasm");
   });
 });
 
@@ -311,7 +340,7 @@ describe("strided Conv2DBackpropInput on wasm: strided convolutions' backward pa
     });
   }
 
-  for (const c of [...cases.slice(1, 5), cases[0]!]) {
+  for (const c of [...small.slice(1), small[0]!]) {
     it(`the input gradient matches centred finite differences: ${c.name}`, () => {
       // L(x) = ½ Σ conv2d(x, w)² is quadratic in x: the centred difference is exact up to float32 rounding.
       const { x, w } = inputsOf(c);
@@ -375,6 +404,7 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
   }
   const pcases: PCase[] = [
     { name: "2×2 stride 2 (LeNet-5), odd size", x: [3, 9, 8, 5], size: [2, 2], strides: [2, 2], pad: "valid" },
+    { name: "2×2 stride 2, even size (the windows tile the image: no zeroing)", x: [2, 10, 8, 6], size: [2, 2], strides: [2, 2], pad: "valid" },
     { name: "3×3 stride 3 same (disjoint, padded)", x: [2, 8, 7, 3], size: [3, 3], strides: [3, 3], pad: "same" },
     { name: "2×2 stride 3 (gaps between windows)", x: [2, 8, 8, 2], size: [2, 2], strides: [3, 3], pad: "valid" },
     { name: "3×3 stride 2 same (overlapping)", x: [2, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: "same" },
@@ -423,6 +453,25 @@ describe("MaxPoolGrad (wasm and cpu): the gradient switch", () => {
     }
   }
 
+  it("the wasm switch runs in the backend's memory at LeNet-5's sizes and equals the definition; odd sizes are refused", async () => {
+    await initBackend("wasm");
+    const shapes: [number, number, number, number][] = [[64, 28, 28, 6], [64, 10, 10, 16], [1, 2, 2, 1], [3, 4, 6, 5]];
+    for (const shape of shapes) {
+      const c: PCase = { name: "lenet", x: shape, size: [2, 2], strides: [2, 2], pad: "valid" };
+      const xs = inputOf(c);
+      const x = tf.tensor4d(xs, shape);
+      const y = tf.maxPool(x, 2, 2, "valid");
+      const g = tf.tensor4d(values(y.size, 34), y.shape as [number, number, number, number]);
+      const dx = tf.fill(shape, 7); // stale values: the switch must write every cell
+      expect(switch2x2Wasm(tf.backend(), x, y, g, dx)).toBe(true);
+      expect(maxRelError(dx.dataSync(), byDefinition(c, xs, g.dataSync()))).toBe(0);
+      tf.dispose([x, y, g, dx]);
+    }
+    const odd = tf.zeros([1, 3, 4, 1]);
+    expect(switch2x2Wasm(tf.backend(), odd, odd, odd, odd)).toBe(false);
+    odd.dispose();
+  });
+
   it("matches centred finite differences on wasm (distinct integers, steps of ¼: exact in float32)", async () => {
     await initBackend("wasm");
     for (const c of pcases) {
@@ -455,7 +504,7 @@ describe("wasm Identity and same-type Cast share memory", () => {
     expect(i32.dtype).toBe("int32");
     expect(Array.from(i32.dataSync())).toEqual([1, 2, 3]);
     tf.dispose([b, c32, i32]);
-    const c = cases[6]!;
+    const c = lenetConv2;
     grads(c);
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { FUSED_ADAM, makeFusedAdam } from "../lib/src/tfjs/kernels/adam";
+import { adamWasm } from "../lib/src/tfjs/kernels/adam_wasm";
 
 /** A small regression model and fixed data; returns the weights after `steps` Adam steps and the optimizer's state. */
 async function train(steps: number) {
@@ -63,6 +64,29 @@ describe("fused Adam (one kernel per variable) used by tf.train.adam", () => {
       expect(fused.losses.at(-1)!).toBeLessThan(0.7 * fused.losses[0]!);
     });
   }
+
+  it("runs on wasm as a SIMD loop over all but the last n mod 4 values, in float32 like the stock update", async () => {
+    await initBackend("wasm");
+    const n = 11;
+    const k = { beta1: 0.9, oneMinusBeta1: Math.fround(0.1), beta2: 0.999, oneMinusBeta2: Math.fround(0.001), learningRate: 0.01, correction1: 0.1, correction2: 0.001, epsilon: 1e-7 };
+    const [x, g, m, v] = [1, 2, 3, 4].map((s) => tf.randomUniform([n], 0.1, 1, "float32", s));
+    const outs = [0, 1, 2].map(() => tf.fill([n], 9));
+    expect(adamWasm(tf.backend(), [x!, g!, m!, v!], outs, n, k)).toBe(8);
+    const [X, G, M, V] = [x!, g!, m!, v!].map((t) => t.dataSync());
+    const [X1, M1, V1] = outs.map((t) => t.dataSync());
+    const f = Math.fround;
+    for (let i = 0; i < 8; i++) {
+      const mi = f(f(f(k.beta1) * M[i]!) + f(k.oneMinusBeta1 * G[i]!));
+      const vi = f(f(f(k.beta2) * V[i]!) + f(f(k.oneMinusBeta2 * G[i]!) * G[i]!));
+      const step = f(f(f(k.learningRate) * f(mi / f(k.correction1))) / f(f(Math.sqrt(f(vi / f(k.correction2)))) + f(k.epsilon)));
+      expect([M1![i], V1![i], X1![i]]).toEqual([mi, vi, f(X[i]! - step)]);
+    }
+    for (let i = 8; i < n; i++) expect([X1![i], M1![i], V1![i]]).toEqual([9, 9, 9]); // the tail is the caller's
+    tf.dispose([x!, g!, m!, v!, ...outs]);
+    await initBackend("cpu");
+    expect(adamWasm(tf.backend(), [], [], n, k)).toBe(0);
+    await initBackend("wasm");
+  });
 
   it("takes a first step of the learning rate against the gradient's sign (m̂/√v̂ = g/|g|)", async () => {
     await initBackend("wasm");

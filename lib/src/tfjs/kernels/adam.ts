@@ -3,11 +3,13 @@
  * its scalar tensors and dispatch): for a LeNet-5 step that is 10 kernel calls instead of ≈ 140. The
  * arithmetic is tfjs's own, in the same order: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
  * θ ← θ − η·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) (float32 rounding differs by a few ulps).
+ * On wasm the loop runs as WebAssembly SIMD (adam_wasm.ts), the last n mod 4 values here.
  * `tf.train.adam` gets it through `useFusedAdam`, which the lib calls once when it loads tf; on a backend
  * without the kernel (tfjs-node) the stock update runs. Lecture 003 (optimizers, Adam).
  */
 import * as tf from "@tensorflow/tfjs";
 import { output, values } from "./call";
+import { adamWasm } from "./adam_wasm";
 
 /** The fused update's kernel name in tfjs's registry. Notebooks 03, 05, 06 (lecture 003, Adam). */
 export const FUSED_ADAM = "RetiFusedAdam";
@@ -31,11 +33,13 @@ export function makeFusedAdam(backendName: string): tf.KernelConfig {
     const outX = output(backend, x.shape, false);
     const outM = output(backend, x.shape, false);
     const outV = output(backend, x.shape, false);
-    const [X, G, M, V] = [values(backend, x), values(backend, g), values(backend, m), values(backend, v)];
-    const [X1, M1, V1] = [outX.values(), outM.values(), outV.values()];
     const [a1, a2] = [Math.fround(1 - beta1), Math.fround(1 - beta2)];
     const [c1, c2, lr] = [Math.fround(correction1), Math.fround(correction2), Math.fround(learningRate)];
-    for (let i = 0; i < X.length; i++) {
+    const constants = { beta1, oneMinusBeta1: a1, beta2, oneMinusBeta2: a2, learningRate: lr, correction1: c1, correction2: c2, epsilon };
+    const done = adamWasm(backend, [x, g, m, v], [outX.info, outM.info, outV.info], tf.util.sizeFromShape(x.shape), constants);
+    const [X, G, M, V] = [values(backend, x), values(backend, g), values(backend, m), values(backend, v)];
+    const [X1, M1, V1] = [outX.values(), outM.values(), outV.values()];
+    for (let i = done; i < X.length; i++) {
       const gi = G[i]!;
       const mi = beta1 * M[i]! + a1 * gi;
       const vi = beta2 * V[i]! + a2 * gi * gi;

@@ -5,10 +5,11 @@
  * overlap (stride ≥ window, as in LeNet-5) the switch is found without a data-dependent branch: the window's
  * first value equal to the forward output y gets the gradient, `e = (x == y)·(1 − taken)`, which a CPU
  * cannot mispredict (the compare-and-branch scan costs ≈ 2× as much on random data). Overlapping windows scan.
- * Lecture 001 (CNN, the gradient of max pooling).
+ * On wasm, 2×2 windows that tile the image run the same switch as WebAssembly (pool_grad_wasm.ts). Lecture 001 (CNN, the gradient of max pooling).
  */
 import * as tf from "@tensorflow/tfjs";
 import { output, values } from "./call";
+import { switch2x2Wasm } from "./pool_grad_wasm";
 
 type PoolInfo = tf.backend_util.Conv2DInfo;
 
@@ -44,31 +45,33 @@ function switchNonOverlapping(info: PoolInfo, x: Float32Array, y: Float32Array, 
   }
 }
 
-/** 2×2 windows with stride 2 and no padding (LeNet-5's pooling), the four cells unrolled; y is the forward output. */
+/**
+ * 2×2 windows with stride 2 and no padding (LeNet-5's pooling), the four cells unrolled; y is the forward output.
+ * One flat loop per pair of input rows (the window's column and channel from one counter): ≈ 30 % faster in V8
+ * than nested loops over columns and channels when there are few channels.
+ */
 function switch2x2(info: PoolInfo, x: Float32Array, y: Float32Array, g: Float32Array, dx: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth } = info;
   const row = inWidth * C;
+  const outRow = outWidth * C;
+  let o = 0;
   for (let n = 0; n < batchSize; n++) {
-    for (let yr = 0; yr < outHeight; yr++) {
-      for (let yc = 0; yc < outWidth; yc++) {
-        const o = ((n * outHeight + yr) * outWidth + yc) * C;
-        const i0 = ((n * inHeight + 2 * yr) * inWidth + 2 * yc) * C;
-        const i1 = i0 + C;
-        const i2 = i0 + row;
-        const i3 = i2 + C;
-        for (let d = 0; d < C; d++) {
-          const m = y[o + d]!;
-          const gv = g[o + d]!;
-          const e0 = +(x[i0 + d] === m);
-          const e1 = +(x[i1 + d] === m) * (1 - e0);
-          const t1 = e0 + e1;
-          const e2 = +(x[i2 + d] === m) * (1 - t1);
-          const e3 = +(x[i3 + d] === m) * (1 - t1 - e2);
-          dx[i0 + d] = gv * e0;
-          dx[i1 + d] = gv * e1;
-          dx[i2 + d] = gv * e2;
-          dx[i3 + d] = gv * e3;
-        }
+    for (let yr = 0; yr < outHeight; yr++, o += outRow) {
+      const base = (n * inHeight + 2 * yr) * row;
+      for (let k = 0; k < outRow; k++) {
+        // k = yc·C + d, so the window's top-left cell is at base + 2·yc·C + d = base + k + yc·C.
+        const i0 = base + k + ((k / C) | 0) * C;
+        const m = y[o + k]!;
+        const gv = g[o + k]!;
+        const e0 = +(x[i0] === m);
+        const e1 = +(x[i0 + C] === m) * (1 - e0);
+        const t1 = e0 + e1;
+        const e2 = +(x[i0 + row] === m) * (1 - t1);
+        const e3 = +(x[i0 + row + C] === m) * (1 - t1 - e2);
+        dx[i0] = gv * e0;
+        dx[i0 + C] = gv * e1;
+        dx[i0 + row] = gv * e2;
+        dx[i0 + row + C] = gv * e3;
       }
     }
   }
@@ -115,13 +118,16 @@ export function makeMaxPoolGrad(backendName: string): tf.KernelConfig {
     const { dy, input, output: pooled } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output?: tf.TensorInfo };
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const out = output(backend, input.shape);
-    const x = values(backend, input);
-    const g = values(backend, dy);
-    const dx = out.values();
     const disjoint = info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth;
     const plain2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2;
     const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+    // The 2×2 loop writes every input cell when the windows tile the image exactly: no zeroing first.
+    const tiled = pooled !== undefined && plain2x2 && unpadded && 2 * info.outHeight === info.inHeight && 2 * info.outWidth === info.inWidth;
+    const out = output(backend, input.shape, !tiled);
+    if (tiled && switch2x2Wasm(backend, input, pooled, dy, out.info)) return out.info;
+    const x = values(backend, input);
+    const g = values(backend, dy);
+    const dx = out.values();
     if (pooled !== undefined && plain2x2 && unpadded) switch2x2(info, x, values(backend, pooled), g, dx);
     else if (disjoint && pooled !== undefined) switchNonOverlapping(info, x, values(backend, pooled), g, dx);
     else switchScan(info, x, g, dx);
