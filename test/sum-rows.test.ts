@@ -38,7 +38,7 @@ function run() {
   );
 }
 
-describe("wasm Sum over the leading axes in one pass", () => {
+describe("wasm Sum over the leading axes in exact pooling windows", () => {
   it("matches the cpu backend (float32 sums in another order) on every case, keepDims and axis forms", async () => {
     await initBackend("cpu");
     const ref = run();
@@ -56,7 +56,7 @@ describe("wasm Sum over the leading axes in one pass", () => {
 
   it("counts exactly: the column sums of a one-hot matrix are the class counts, as integers", async () => {
     await initBackend("wasm");
-    for (const n of [1000, 3000]) {
+    for (const n of [1000, 3000, 3072, 8192]) { // rows in windows of 8 (JavaScript), 1024 and 8192 (pooling)
       const labels = Array.from({ length: n }, (_, i) => ((i * 7919) % 10 === 3 ? 3 : i % 9));
       const counts = tf.tidy(() => Array.from(tf.oneHot(tf.tensor1d(labels, "int32"), 10).toFloat().sum(0).dataSync()));
       expect(counts).toEqual(Array.from({ length: 10 }, (_, k) => labels.filter((l) => l === k).length));

@@ -18,7 +18,7 @@
  * - wasm Add of a bias vector (a convolution layer's bias while training): on long rows of the repeated bias
  *   instead of the stock row-by-row broadcast (≈ 5× faster on LeNet-5's first layer);
  * - wasm Conv2D with one input channel (a grey image's first layer): on column pairs, which fill XNNPACK's tiles;
- * - wasm Sum over every axis but the last (bias gradients): one pass with float64 accumulators instead of a transpose and a sum;
+ * - wasm Sum over every axis but the last (bias gradients): average pooling in power-of-two windows (exact) instead of a transpose and a sum;
  * - wasm GatherV2: one copy per gathered row instead of the stock element-by-element loop (≈ 17 ns a value), which
  *   dominated embedding lookups, `fit`'s per-epoch shuffle and tfjs's mini-batch slicing.
  * Lecture 001 (CNN, backpropagation through convolution and pooling).
