@@ -3,6 +3,7 @@ import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
 import { switch2x2Wasm } from "../lib/src/tfjs/kernels/pool_grad_wasm";
 import { batchToInnerWasm } from "../lib/src/tfjs/kernels/transpose_wasm";
+import { values } from "./support/inputs";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -29,17 +30,6 @@ const cases: Case[] = [
 /** The cases small enough for finite differences (every entry), and LeNet-5's second convolution. */
 const small = cases.filter((c) => !c.name.startsWith("LeNet"));
 const lenetConv2 = cases.find((c) => c.name.startsWith("LeNet conv2"))!;
-
-/** Deterministic values in [−1, 1) (a fixed LCG), so cpu and wasm see the same inputs. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function inputsOf(c: Case) {
   const x = tf.tensor4d(values(tf.util.sizeFromShape(c.x), 1), c.x);

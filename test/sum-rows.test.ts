@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
-
-/** Deterministic values in [−1, 1) (a fixed LCG), so cpu and wasm see the same inputs. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from "./support/inputs";
 
 // [shape, axis, keepDims]: the bias gradients of LeNet-5 (conv1, conv2) and of a wide dense layer, unordered and
 // negative axes, odd sizes, and cases left to the stock kernel (fc1's few rows, the last axis summed, a small
