@@ -3,7 +3,7 @@ import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
 import { switch2x2Wasm } from "../lib/src/tfjs/kernels/pool_grad_wasm";
 import { batchToInnerWasm } from "../lib/src/tfjs/kernels/transpose_wasm";
-import { values } from "./support/inputs";
+import { maxRelError, values } from "./support/inputs";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -46,16 +46,6 @@ function grads(c: Case): { dx: Float32Array; dw: Float32Array } {
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([x, w]);
     return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
   });
-}
-
-function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
-  }
-  return err / scale;
 }
 
 /** The filter gradient by its definition, in float64: dW[i,j,c,o] = Σ_{b,y,x} X[b, y·s_h + i − p_t, x·s_w + j − p_l, c] dY[b,y,x,o]. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { numericalGradient } from "../lib/src/scratch/gradcheck";
-import { values } from "./support/inputs";
+import { maxRelError, values } from "./support/inputs";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -41,16 +41,6 @@ function run(c: Case) {
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, c.pad).mul(g).sum())([x, w]);
     return { shape: y.shape, y: y.dataSync() as Float32Array, dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
   });
-}
-
-function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
-  }
-  return err / scale;
 }
 
 describe("wasm Conv2D on column pairs (one input channel)", () => {
