@@ -34,8 +34,8 @@ describe("kernel preload with queued cells", () => {
   }, 120_000);
 });
 
-describe("kernel preload: declarations loaded ahead", () => {
-  it("loads the package.json's nbconvert-ts-runner.types once the kernel answers, and a cell's type error is still reported", async () => {
+describe("kernel preload: declarations loaded ahead, builder state reused", () => {
+  it("loads the package.json's nbconvert-ts-runner.types once the kernel answers, a cell's type error is still reported, later cells reuse the declarations", async () => {
     const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures", "types") });
     try {
       const run = async (code: string) => {
@@ -50,6 +50,15 @@ describe("kernel preload: declarations loaded ahead", () => {
       expect(right).toMatchObject({ status: "ok", text: expect.stringContaining("42") });
       const loaded = await run(`(globalThis as any)[Symbol.for("nbconvert-ts-runner.typesLoaded")]`);
       expect(loaded).toMatchObject({ status: "ok", text: expect.stringContaining("./typed") });
+      // Fix 8: the cells after the first reused the declarations' builder state (builder-reuse.ts).
+      const reuse = await run(
+        `const stats = (require("@tslab/typescript-for-tslab") as any)[Symbol.for("nbconvert-ts-runner.builderReuse")];\n` +
+          "console.log(`reuse ${stats.incremental} programs ${stats.reusedFiles} files`);",
+      );
+      const [, programs, files] = reuse.text.match(/reuse (\d+) programs (\d+) files/) ?? [];
+      const stats = { incremental: Number(programs), reusedFiles: Number(files) };
+      expect(stats.incremental).toBeGreaterThanOrEqual(4);
+      expect(stats.reusedFiles / stats.incremental).toBeGreaterThan(50);
     } finally {
       await kernel.shutdown();
     }
