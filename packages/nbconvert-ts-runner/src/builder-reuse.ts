@@ -93,24 +93,24 @@ export function reuseDeclarationReferences(ts: object): boolean {
   const stats: BuilderReuseStats = { full: 0, incremental: 0, reusedFiles: 0, computedFiles: 0 };
   Object.defineProperty(ts, STATS, { value: stats });
 
-  /** The files of the last program built, and its shared ambient modules. */
-  let previous = new WeakSet<SourceFile>();
-  let previousShared: string | null = null;
+  /** For each state built: its program's files and shared ambient modules (several watch programs may share this TypeScript). */
+  const built = new WeakMap<State, { files: WeakSet<SourceFile>; shared: string }>();
 
   builderState.create = function (this: unknown, program: Program, oldState: State | undefined, disable: boolean): State {
     const files = program.getSourceFiles();
-    const seen = previous;
+    const before = oldState && built.get(oldState);
     const shared = sharedAmbientModules(program);
-    const sameShared = shared === previousShared;
-    previous = new WeakSet(files);
-    previousShared = shared;
+    const remember = (state: State): State => {
+      built.set(state, { files: new WeakSet(files), shared });
+      return state;
+    };
     const refs = oldState?.referencedMap;
     const exports = oldState?.exportedModulesMap;
-    const reusable = (f: SourceFile) => f.isDeclarationFile && seen.has(f) && oldState!.fileInfos.has(f.resolvedPath);
-    const changed = sameShared && refs && exports ? files.filter((f) => !reusable(f)) : files;
+    const reusable = (f: SourceFile) => f.isDeclarationFile && before!.files.has(f) && oldState!.fileInfos.has(f.resolvedPath);
+    const changed = before?.shared === shared && refs && exports ? files.filter((f) => !reusable(f)) : files;
     if (!refs || !exports || changed.length === files.length) {
       stats.full++;
-      return create.call(this, program, oldState, disable);
+      return remember(create.call(this, program, oldState, disable));
     }
     // TypeScript's own create, on the changed files only (the same program otherwise).
     const fresh = create.call(this, Object.create(program, { getSourceFiles: { value: () => changed } }) as Program, oldState, disable);
@@ -143,7 +143,7 @@ export function reuseDeclarationReferences(ts: object): boolean {
     stats.reusedFiles += files.length - changed.length;
     stats.computedFiles += changed.length;
     // The old state's maps, updated in place: the old state is discarded once the new one exists.
-    return { ...fresh, fileInfos, referencedMap: refs, exportedModulesMap: exports };
+    return remember({ ...fresh, fileInfos, referencedMap: refs, exportedModulesMap: exports });
   } as Create;
   return true;
 }

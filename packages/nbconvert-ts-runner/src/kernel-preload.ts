@@ -36,7 +36,8 @@
  *    `globalThis[Symbol.for("nbconvert-ts-runner.typesLoaded")]`.
  * 8. Faster cells: tslab's TypeScript recomputed, twice a cell, the module references of every file of
  *    its program (~800 declaration files with the course's library: 0.3 s of CPU a cell, even for
- *    `1 + 1`); unchanged declaration files now keep theirs (builder-reuse.ts).
+ *    `1 + 1`); unchanged declaration files now keep theirs (builder-reuse.ts). Off with
+ *    NBCONVERT_TS_RUNNER_BUILDER_REUSE=off (for benchmarks and bisecting).
  *
  * Plain Node: this file may import nothing but node built-ins and builder-reuse.ts, which imports
  * nothing (it runs before tslab).
@@ -263,9 +264,10 @@ if (converterModule && typeof createConverter === "function" && serverProto && t
   };
 }
 
-// 8. Unchanged declaration files keep their builder state, in the TypeScript tslab compiles cells with.
+// 8. Unchanged declaration files keep their builder state, in the TypeScript tslab compiles cells with
+// (NBCONVERT_TS_RUNNER_BUILDER_REUSE=off: as tslab alone does, for benchmarks and bisecting).
 try {
-  reuseDeclarationReferences(require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(tslabScript)] })) as object);
+  if (process.env.NBCONVERT_TS_RUNNER_BUILDER_REUSE !== "off") reuseDeclarationReferences(require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(tslabScript)] })) as object);
 } catch (err) {
   log("the builder state reuse is off (cells compile as tslab compiles them)", err);
 }

@@ -118,8 +118,17 @@ describe("builder state reuse (kernel preload fix 8)", () => {
       expect(cell(`import "units-b";\nimport { second } from "units";\nsecond`).diagnostics).toEqual([]);
       expect(builderReuseStats(ts)!.full).toBeGreaterThan(full);
       expect(cell(`const y = 3;`).diagnostics).toEqual([]);
+      // A second converter (its own watch program) interleaved with the first: each reuses its own states.
+      const other = createConverter();
+      const incremental = builderReuseStats(ts)!.incremental;
+      for (let i = 0; i < 3; i++) {
+        expect(other.convert("", `import { area } from "shapes";\narea(${i})`).diagnostics).toEqual([]);
+        expect(cell(`const z${i} = ${i};`).diagnostics).toEqual([]);
+      }
+      expect(builderReuseStats(ts)!.incremental - incremental).toBeGreaterThanOrEqual(10);
+      other.close();
       converter.close();
-      expect(compared.length).toBeGreaterThan(20);
+      expect(compared.length).toBeGreaterThan(30);
     } finally {
       ts.BuilderState.create = patched;
     }
