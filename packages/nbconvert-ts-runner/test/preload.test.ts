@@ -9,7 +9,7 @@ import { Kernel, type JupyterMessage } from "../src";
 
 describe("kernel preload with queued cells", () => {
   it("delivers cell 1's output before cell 2 (2 s of synchronous work) ends; busy(2) follows idle(1)", async () => {
-    const kernel = await Kernel.start();
+    const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures") }); // no declarations loaded ahead here
     try {
       const arrived: Array<{ text: string; at: number }> = [];
       const onIopub = (msg: JupyterMessage) => {

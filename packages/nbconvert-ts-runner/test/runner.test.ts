@@ -26,6 +26,12 @@ async function run(name: string, options: RunOptions = {}): Promise<NotebookResu
   return executeNotebook(await readNotebook(file), { path: file, cellTimeoutMs: 30_000, ...options });
 }
 
+/**
+ * The kernel's folder for notebooks built in memory: its nearest package.json is this package's, which names no
+ * declarations to load ahead (the course's root one names `reti`, ~700 files these tests never import).
+ */
+const inFixtures = { cwd: fixtures };
+
 /** A notebook built in memory from code cell sources. */
 function notebook(sources: string[]): Notebook {
   return {
@@ -103,6 +109,7 @@ describe("executeNotebook", () => {
   it("stops a cell awaiting forever at the notebook timeout", async () => {
     // 12 s: the first cell compiles tslab's first program, which took over 3 s on a loaded 2-core CI machine.
     const r = await executeNotebook(notebook(['console.log("start");', "await new Promise(() => {});", "1"]), {
+      ...inFixtures,
       notebookTimeoutMs: 12_000,
     });
     expect(r.cells.map((c) => c.status)).toEqual(["ok", "timeout", "not-run"]);
@@ -120,7 +127,7 @@ describe("executeNotebook", () => {
   it("reports a kernel that runs out of memory under the heap limit", async () => {
     const r = await executeNotebook(
       notebook(["const keep: number[][] = [];\nwhile (true) keep.push(new Array(1e6).fill(1.5));"]),
-      { maxOldSpaceMb: 160 },
+      { ...inFixtures, maxOldSpaceMb: 160 },
     );
     expect(r.cells[0].status).toBe("died");
     expect(r.kernelExit?.outOfMemory).toBe(true);
@@ -206,7 +213,7 @@ describe("executeNotebook", () => {
           "await new Promise((resolve) => setTimeout(resolve, 100));\nconsole.log(`unhandled: ${unhandled}`);",
         'console.log("still alive");',
       ]),
-      { cellTimeoutMs: 30_000 },
+      { ...inFixtures, cellTimeoutMs: 30_000 },
     );
     expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
     const streams = code(r, 1).outputs.map((o) => [o.output_type === "stream" ? o.name : o.output_type, text(o)]);
@@ -217,7 +224,7 @@ describe("executeNotebook", () => {
   });
 
   it("records nbclient timings: the reply when the cell ends (tslab stamps it at the start), the peak memory", async () => {
-    const r = await executeNotebook(notebook(["await new Promise((resolve) => setTimeout(resolve, 400));"]));
+    const r = await executeNotebook(notebook(["await new Promise((resolve) => setTimeout(resolve, 400));"]), inFixtures);
     const t = code(r, 0).metadata.execution!;
     const ms = (key: string) => Date.parse(t[key]!);
     expect(ms("shell.execute_reply") - ms("iopub.status.busy")).toBeGreaterThanOrEqual(390);
@@ -228,7 +235,7 @@ describe("executeNotebook", () => {
   it("keeps a kernel alive through a cell that prints thousands of lines (queued ZeroMQ sends)", async () => {
     const r = await executeNotebook(
       notebook(["for (let i = 0; i < 3000; i++) console.log(`line ${i}`);", 'console.log("after");']),
-      { cellTimeoutMs: 60_000 },
+      { ...inFixtures, cellTimeoutMs: 60_000 },
     );
     expect(r.cells.map((c) => c.status)).toEqual(["ok", "ok"]);
     const lines = sourceText((code(r, 0).outputs[0] as { text: string | string[] }).text).split("\n");
