@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { prepareNotebook, readNotebook, writeNotebook } from "nbconvert-ts-runner";
 import { kernelSpec } from "../scripts/lab";
 import { libBuildProblem } from "../scripts/lib/command";
-import { timed, type Sample } from "./command-time";
+import { median, timed, type Sample } from "./command-time";
 
 const root = path.resolve(__dirname, "..");
 const NBCONVERT = "/usr/bin/jupyter-nbconvert";
@@ -31,13 +31,6 @@ const RUNNER_BIN = path.join(root, "packages", "nbconvert-ts-runner", "bin", "nb
 const TSX = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
 const FIXTURES = ["pass", "params", "raises", "skip", "display"].map((n) => `packages/nbconvert-ts-runner/test/fixtures/${n}.ipynb`);
 const KERNEL = "reti-bench";
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Writes the course's kernelspec (tslab + the runner's preload) into a fresh folder; returns the JUPYTER_PATH that finds it. */
 async function installKernelspec(): Promise<string> {

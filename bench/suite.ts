@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readNotebook, writeNotebook, type Notebook } from "nbconvert-ts-runner";
-import { timed } from "./command-time";
+import { median, timed } from "./command-time";
 
 const root = path.resolve(__dirname, "..");
 const BUDGET_S = 240;
@@ -41,12 +41,6 @@ function cellTimes(nb: Notebook): number[] {
     if (Number.isFinite(start) && Number.isFinite(end)) times.push((end - start) / 1000);
   }
   return times;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** CPU and wall seconds of one kernel running a one-cell notebook, with or without the course's declarations. */

@@ -53,7 +53,7 @@ interface Program {
 }
 type Create = (program: Program, oldState: State | undefined, disableUseFileVersionAsSignature: boolean) => State;
 
-/** What the reuse did so far (tests and benches read it). */
+/** What the reuse did so far (the tests read it). */
 export interface BuilderReuseStats {
   /** Programs built, in full by TypeScript, and incrementally (unchanged declarations reused). */
   full: number;
