@@ -5,7 +5,8 @@
  * 1. Queued ZeroMQ sends. tslab fires `socket.send` without awaiting it, and zeromq 6 rejects a send
  *    issued while the previous one is still being written ("Socket is busy writing"): a cell that
  *    printed a few thousand lines lost its reply and hung the kernel. Sends on a socket now wait
- *    for the one before.
+ *    for the one before; sends and receives also wait for a bind in progress (bind-wait.ts: tslab
+ *    reads before its binds complete, and on a loaded machine the kernel then never answered).
  * 2. No iopub high-water mark: past it ZeroMQ silently drops output.
  * 3. A send that still fails (e.g. on a socket closed at shutdown) is logged to the kernel's stderr
  *    instead of becoming an unhandled rejection; and an `unhandledRejection` listener that rethrows
@@ -39,11 +40,12 @@
  *    `1 + 1`); unchanged declaration files now keep theirs (builder-reuse.ts). Off with
  *    NBCONVERT_TS_RUNNER_BUILDER_REUSE=off (for benchmarks and bisecting).
  *
- * Plain Node: this file may import nothing but node built-ins and builder-reuse.ts, which imports
- * nothing (it runs before tslab).
+ * Plain Node: this file may import nothing but node built-ins, bind-wait.ts and builder-reuse.ts,
+ * which import nothing (it runs before tslab).
  */
 import * as path from "node:path";
 import type * as VM from "node:vm";
+import { receiveWhenBound, whenBound } from "./bind-wait";
 import { reuseDeclarationReferences } from "./builder-reuse";
 
 type Send = (this: object, message: unknown) => Promise<void>;
@@ -66,13 +68,14 @@ const prototype = zmq.Socket.prototype;
 const send = Object.getOwnPropertyDescriptor(prototype, "send")?.value as Send | undefined;
 const queues = new WeakMap<object, Promise<void>>();
 let pendingSends = 0;
+receiveWhenBound(prototype);
 
 if (send) {
   Object.defineProperty(prototype, "send", {
     configurable: true,
     value: function queuedSend(this: object, message: unknown): Promise<void> {
       const previous = queues.get(this) ?? Promise.resolve();
-      const next = previous.then(() => send.call(this, message));
+      const next = previous.then(() => whenBound(() => send.call(this, message)));
       pendingSends++;
       // Handled here (callers that await still see the rejection); tslab does not await.
       const settled = next
