@@ -43,18 +43,22 @@ function cellTimes(nb: Notebook): number[] {
   return times;
 }
 
+/** A TypeScript notebook of code cells with these sources. */
+function codeNotebook(sources: string[]): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+  };
+}
+
 /** CPU and wall seconds of one kernel running a one-cell notebook, with or without the course's declarations. */
 async function kernelCost(withTypes: boolean): Promise<{ wall: number; cpu: number }> {
   const dir = path.join(root, "build", "bench", "kernel-cost");
   const source = withTypes ? 'import { tf } from "reti";\ntf.getBackend();' : "1 + 1;";
-  const nb: Notebook = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    cells: [{ cell_type: "code", id: "only", metadata: {}, source, outputs: [], execution_count: null }],
-  };
   const file = path.join(dir, withTypes ? "course-types.ipynb" : "no-types.ipynb");
-  await writeNotebook(file, nb);
+  await writeNotebook(file, codeNotebook([source]));
   // The course's declarations load ahead only where package.json names them: build/bench resolves the root's.
   const env = { ...process.env, NBCONVERT_TS_RUNNER_TYPES: withTypes ? "reti" : "" };
   const samples = [0, 1, 2].map(() => timed(process.execPath, [RUNNER_BIN, file, "--output-dir", path.join(dir, "out")], root, env));
@@ -69,14 +73,8 @@ async function kernelCost(withTypes: boolean): Promise<{ wall: number; cpu: numb
 async function cellCost(): Promise<Record<"on" | "off", { cpu: number; importCell: number; smallCell: number }>> {
   const dir = path.join(root, "build", "bench", "cell-cost");
   const sources = ['import { tf, seed } from "reti";\nseed(1);', ...Array.from({ length: 20 }, (_, i) => `const x${i} = ${i} * 2;\nx${i}`)];
-  const nb: Notebook = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
-  };
   const file = path.join(dir, "cells.ipynb");
-  await writeNotebook(file, nb);
+  await writeNotebook(file, codeNotebook(sources));
   const runs: Record<"on" | "off", { cpu: number[]; importCell: number[]; smallCell: number[] }> = {
     on: { cpu: [], importCell: [], smallCell: [] },
     off: { cpu: [], importCell: [], smallCell: [] },
@@ -86,7 +84,7 @@ async function cellCost(): Promise<Record<"on" | "off", { cpu: number; importCel
       const out = path.join(dir, mode);
       const env = { ...process.env, NBCONVERT_TS_RUNNER_TYPES: "reti", NBCONVERT_TS_RUNNER_BUILDER_REUSE: mode };
       const sample = timed(process.execPath, [RUNNER_BIN, file, "--output-dir", out], root, env);
-      const times = cellTimes(await readNotebook(path.join(out, "build", "bench", "cell-cost", "cells.ipynb")));
+      const times = cellTimes(await readNotebook(path.join(out, path.relative(root, file))));
       runs[mode].cpu.push(sample.cpu);
       runs[mode].importCell.push(times[0]!);
       runs[mode].smallCell.push(median(times.slice(1)));
