@@ -95,6 +95,12 @@ export interface KernelOptions {
   maxOldSpaceMb?: number;
   /** Give up starting after this long (default 120 s: a start takes 1–1.5 s, far longer on a crowded machine). */
   startTimeoutMs?: number;
+  /**
+   * A kernel that listens on all its ports but has not answered after this long is taken as hung: it is
+   * killed and another one started, within `startTimeoutMs` (default 20 s; where /proc/net/tcp shows
+   * the listening sockets, i.e. on Linux).
+   */
+  hungAfterMs?: number;
   /** The tslab package folder; default: the one this package depends on. */
   tslabDir?: string;
   /**
@@ -280,6 +286,7 @@ export abstract class MessageKernel {
     let heard = false;
     let check = () => {};
     const ready = new Promise<void>((resolve) => (check = () => replied && heard && resolve()));
+    const arrived = () => `${replied ? "a kernel_info reply" : "no kernel_info reply"} and ${heard ? "an iopub message" : "no iopub message"}`;
     const pending: Pending = {
       onReply: (msg) => { this.info = msg.content; replied = true; check(); },
       onIopub: () => { heard = true; check(); },
@@ -289,7 +296,7 @@ export abstract class MessageKernel {
       while (!(replied && heard)) {
         const stop = problem();
         if (stop) throw stop;
-        if (Date.now() > deadline) throw new KernelStartError(`the kernel did not answer within ${formatDuration(timeoutMs)}`);
+        if (Date.now() > deadline) throw new KernelStartError(`the kernel did not answer within ${formatDuration(timeoutMs)} (${arrived()} arrived)`);
         const id = this.send("shell", "kernel_info_request", {});
         ids.push(id);
         this.pending.set(id, pending);
@@ -389,6 +396,11 @@ export abstract class MessageKernel {
 
 const DELIMITER = Buffer.from("<IDS|MSG>");
 const DEFAULT_START_TIMEOUT_MS = 120_000;
+const DEFAULT_HUNG_AFTER_MS = 20_000;
+/** Starts tried for one kernel when the earlier ones lost a port or hung. */
+const MAX_START_ATTEMPTS = 3;
+/** How often a starting kernel's listening sockets are looked up. */
+const LISTEN_POLL_MS = 1000;
 const STDERR_TAIL_CHARS = 4000;
 /** How often a local kernel's peak resident memory is sampled (it is read once more at the end). */
 const RSS_POLL_MS = 1000;
@@ -426,6 +438,20 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 /**
+ * The CPU time a process has used so far in seconds (user + system, /proc/<pid>/stat at 100 ticks a
+ * second), or null where there is no /proc (not Linux) or the process is gone.
+ */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The peak resident set size of a process in kB (VmHWM in /proc/<pid>/status), or null where there
  * is no /proc (not Linux) or the process is gone.
  */
@@ -443,7 +469,39 @@ export function connectionFilePrefix(): string {
   return path.join(os.tmpdir(), `nbconvert-ts-runner-${process.pid}-`);
 }
 
-class PortTakenError extends Error {}
+/** A port chosen for the kernel was taken before the kernel bound it (tslab then hangs): start again on others. */
+class PortTakenError extends KernelStartError {
+  constructor() {
+    super("a port chosen for the kernel was taken before the kernel bound it, at every try");
+  }
+}
+
+/** The kernel listens on all its ports but does not answer (seen on a loaded machine, rarely): start another. */
+class HungKernelError extends KernelStartError {}
+
+/**
+ * Which of `ports` a socket of this network namespace listens on (state 0A in /proc/net/tcp and tcp6),
+ * or null where there is no /proc/net/tcp (not Linux).
+ */
+export function listeningPorts(ports: readonly number[]): Set<number> | null {
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/tcp", "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    table += readFileSync("/proc/net/tcp6", "utf8");
+  } catch {
+    // no IPv6
+  }
+  const listening = new Set<number>();
+  for (const m of table.matchAll(/^\s*\d+: [0-9A-F]+:([0-9A-F]{4}) [0-9A-F]+:[0-9A-F]{4} 0A /gm)) {
+    const port = parseInt(m[1]!, 16);
+    if (ports.includes(port)) listening.add(port);
+  }
+  return listening;
+}
 
 /** A local tslab kernel process. Create with `Kernel.start`; always end with `shutdown` or `kill`. */
 export class Kernel extends MessageKernel {
@@ -512,17 +570,20 @@ export class Kernel extends MessageKernel {
     } catch (err) {
       throw new KernelStartError(`zeromq cannot be loaded: ${(err as Error).message.split("\n")[0]}`);
     }
-    // A port taken between freePorts() and the kernel's bind makes tslab hang silently: retry with new ports.
+    // A port taken between freePorts() and the kernel's bind, or a kernel that listens without answering:
+    // another kernel on new ports, within the same time limit.
+    const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await Kernel.startOnce(zmq, command, options);
+        return await Kernel.startOnce(zmq, command, options, deadline);
       } catch (err) {
-        if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+        const again = err instanceof PortTakenError || err instanceof HungKernelError;
+        if (!again || attempt >= MAX_START_ATTEMPTS || Date.now() >= deadline) throw err;
       }
     }
   }
 
-  private static async startOnce(zmq: typeof Zmq, command: string[], options: KernelOptions): Promise<Kernel> {
+  private static async startOnce(zmq: typeof Zmq, command: string[], options: KernelOptions, deadline: number): Promise<Kernel> {
     const [shell, iopub, control, stdin, hb] = await freePorts(5);
     const conn: ConnectionInfo = {
       transport: "tcp",
@@ -554,7 +615,7 @@ export class Kernel extends MessageKernel {
     });
     const kernel = new Kernel(zmq, child, conn, connFile);
     try {
-      await kernel.connect(options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      await kernel.connect(deadline - Date.now(), options.hungAfterMs ?? DEFAULT_HUNG_AFTER_MS);
     } catch (err) {
       await kernel.kill();
       throw err;
@@ -579,7 +640,7 @@ export class Kernel extends MessageKernel {
     return this.peakKb;
   }
 
-  private async connect(timeoutMs: number): Promise<void> {
+  private async connect(timeoutMs: number, hungAfterMs: number): Promise<void> {
     const url = (port: number) => `tcp://${this.conn.ip}:${port}`;
     for (const socket of [this.shell, this.control, this.iopub, this.heartbeat]) socket.linger = 0;
     // A heartbeat left unanswered must not block the next one.
@@ -593,13 +654,33 @@ export class Kernel extends MessageKernel {
     void this.receiveLoop(this.shell, "shell");
     void this.receiveLoop(this.control, "control");
     void this.receiveLoop(this.iopub, "iopub");
+    const ports = [this.conn.shell_port, this.conn.iopub_port, this.conn.control_port, this.conn.stdin_port, this.conn.hb_port];
+    let lookedAt = 0;
+    let allSince: number | null = null;
     await this.handshake(timeoutMs, () => {
       if (this.exit) return new KernelStartError(`the kernel process ended while starting: ${describeExit(this.exit)}`);
       if (/EADDRINUSE|Address already in use/.test(this.stderrTail)) return new PortTakenError();
+      const now = Date.now();
+      if (now - lookedAt >= LISTEN_POLL_MS) {
+        lookedAt = now;
+        const listening = listeningPorts(ports);
+        allSince = listening?.size === ports.length ? allSince ?? now : null;
+      }
+      if (allSince !== null && now - allSince > hungAfterMs) {
+        return new HungKernelError(`the kernel listened on its ports for ${formatDuration(now - allSince)} without answering`);
+      }
       return null;
     }).catch((err: Error) => {
-      if (err instanceof KernelStartError && /did not answer/.test(err.message) && this.stderrTail) {
-        throw new KernelStartError(`${err.message}: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}`);
+      if (err instanceof KernelStartError && /did not answer/.test(err.message)) {
+        // What the kernel had done by then: bound its ports, computed, written anything.
+        const listening = listeningPorts(ports);
+        const cpu = this.child.pid === undefined ? null : readCpuSeconds(this.child.pid);
+        const did = [
+          listening ? `listened on ${listening.size} of its ${ports.length} ports` : "",
+          cpu === null ? "" : `used ${cpu.toFixed(1)} s of CPU`,
+          this.stderrTail ? `wrote: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "",
+        ].filter(Boolean);
+        throw new KernelStartError(`${err.message}${did.length ? `; it ${did.join(", ")}` : ""}`);
       }
       throw err;
     });
