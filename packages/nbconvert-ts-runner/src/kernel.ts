@@ -96,9 +96,9 @@ export interface KernelOptions {
   /** Give up starting after this long (default 120 s: a start takes 1–1.5 s, far longer on a crowded machine). */
   startTimeoutMs?: number;
   /**
-   * A kernel that listens on all its ports but has not answered after this long is taken as hung: it is
-   * killed and another one started, within `startTimeoutMs` (default 20 s; where /proc/net/tcp shows
-   * the listening sockets, i.e. on Linux).
+   * A kernel that has listened on all its ports for this long without answering, or has not bound them
+   * and has been idle (under 0.2 s of CPU) for this long, is taken as hung: it is killed and another one
+   * started, within `startTimeoutMs` (default 20 s; on Linux, where /proc shows sockets and CPU time).
    */
   hungAfterMs?: number;
   /** The tslab package folder; default: the one this package depends on. */
@@ -399,8 +399,10 @@ const DEFAULT_START_TIMEOUT_MS = 120_000;
 const DEFAULT_HUNG_AFTER_MS = 20_000;
 /** Starts tried for one kernel when the earlier ones lost a port or hung. */
 const MAX_START_ATTEMPTS = 3;
-/** How often a starting kernel's listening sockets are looked up. */
-const LISTEN_POLL_MS = 1000;
+/** How often a starting kernel's listening sockets and CPU time are looked up. */
+const START_POLL_MS = 1000;
+/** A kernel still loading uses more CPU than this in `hungAfterMs` (a loaded 2-core machine gave it 3 s in 20 s). */
+const IDLE_CPU_S = 0.2;
 const STDERR_TAIL_CHARS = 4000;
 /** How often a local kernel's peak resident memory is sampled (it is read once more at the end). */
 const RSS_POLL_MS = 1000;
@@ -476,7 +478,7 @@ class PortTakenError extends KernelStartError {
   }
 }
 
-/** The kernel listens on all its ports but does not answer (seen on a loaded machine, rarely): start another. */
+/** The kernel listens on all its ports but does not answer (seen on a loaded machine, rarely), or idles before binding them: start another. */
 class HungKernelError extends KernelStartError {}
 
 /**
@@ -657,17 +659,25 @@ export class Kernel extends MessageKernel {
     const ports = [this.conn.shell_port, this.conn.iopub_port, this.conn.control_port, this.conn.stdin_port, this.conn.hb_port];
     let lookedAt = 0;
     let allSince: number | null = null;
+    const cpuSamples: { at: number; cpu: number }[] = [];
     await this.handshake(timeoutMs, () => {
       if (this.exit) return new KernelStartError(`the kernel process ended while starting: ${describeExit(this.exit)}`);
       if (/EADDRINUSE|Address already in use/.test(this.stderrTail)) return new PortTakenError();
       const now = Date.now();
-      if (now - lookedAt >= LISTEN_POLL_MS) {
-        lookedAt = now;
-        const listening = listeningPorts(ports);
-        allSince = listening?.size === ports.length ? allSince ?? now : null;
-      }
+      if (now - lookedAt < START_POLL_MS) return null;
+      lookedAt = now;
+      const listening = listeningPorts(ports);
+      allSince = listening?.size === ports.length ? allSince ?? now : null;
       if (allSince !== null && now - allSince > hungAfterMs) {
         return new HungKernelError(`the kernel listened on its ports for ${formatDuration(now - allSince)} without answering`);
+      }
+      const cpu = this.child.pid === undefined ? null : readCpuSeconds(this.child.pid);
+      if (cpu === null || allSince !== null) return null;
+      cpuSamples.push({ at: now, cpu });
+      while (cpuSamples.length > 1 && now - cpuSamples[1]!.at >= hungAfterMs) cpuSamples.shift();
+      const then = cpuSamples[0]!;
+      if (now - then.at >= hungAfterMs && cpu - then.cpu < IDLE_CPU_S) {
+        return new HungKernelError(`the kernel idled for ${formatDuration(now - then.at)} (${(cpu - then.cpu).toFixed(2)} s of CPU) without binding its ports`);
       }
       return null;
     }).catch((err: Error) => {
