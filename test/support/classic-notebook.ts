@@ -178,8 +178,9 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 /**
  * Kills the kernels still running from a Jupyter server whose runtime folder was `<jupyterDir>/runtime` (each
  * kernel's command line names its connection file there); returns how many. After the classic browser test of
- * all ten notebooks, 7 kernels had outlived their deleted sessions and the stopped server, one spinning at
- * 100 % CPU, orphaned.
+ * all ten notebooks, 7 kernels had outlived their deleted sessions and the stopped server, spinning, orphaned:
+ * asked to shut down, tslab never exited once the wasm backend was loaded, and the classic Notebook does not kill
+ * it. The kernel preload now exits (its fix 9); this stays as the safety net, and its warning names a regression.
  */
 export function killLeftoverKernels(jupyterDir: string): number {
   const marker = `${path.join(jupyterDir, "runtime")}${path.sep}kernel-`;

@@ -1,6 +1,6 @@
 /**
  * Preloaded into every tslab kernel this package starts, and into the kernelspecs it writes
- * (`node -r nbconvert-ts-runner/dist/kernel-preload.js tslab kernel ...`). Three fixes:
+ * (`node -r nbconvert-ts-runner/dist/kernel-preload.js tslab kernel ...`). Its fixes:
  *
  * 1. Queued ZeroMQ sends. tslab fires `socket.send` without awaiting it, and zeromq 6 rejects a send
  *    issued while the previous one is still being written ("Socket is busy writing"): a cell that
@@ -39,6 +39,10 @@
  *    its program (~800 declaration files with the course's library: 0.3 s of CPU a cell, even for
  *    `1 + 1`); unchanged declaration files now keep theirs (builder-reuse.ts). Off with
  *    NBCONVERT_TS_RUNNER_BUILDER_REUSE=off (for benchmarks and bisecting).
+ * 9. A kernel asked to shut down exits once its shutdown_reply and idle are written (at most 1 s).
+ *    tslab closed its sockets and left the process to end by itself, which it never did once
+ *    TensorFlow.js's wasm backend was loaded: it stayed, spinning on one core (the classic Notebook,
+ *    which does not kill a kernel after asking it to stop, left one per notebook behind).
  *
  * Plain Node: this file may import nothing but node built-ins, bind-wait.ts and builder-reuse.ts,
  * which import nothing (it runs before tslab).
@@ -152,6 +156,7 @@ interface Message {
 interface Server {
   publishStatus(status: string, parent: Message): void;
   handleExecute(sock: unknown, msg: Message): Promise<void>;
+  close(): void;
 }
 interface Handler {
   handleExecuteImpl(...args: unknown[]): Promise<unknown>;
@@ -273,4 +278,19 @@ try {
   if (process.env.NBCONVERT_TS_RUNNER_BUILDER_REUSE !== "off") reuseDeclarationReferences(require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(tslabScript)] })) as object);
 } catch (err) {
   log("the builder state reuse is off (cells compile as tslab compiles them)", err);
+}
+
+// 9. Shutdown ends the process: tslab's ZmqServer.close runs once its shutdown_reply is queued.
+if (serverProto && typeof serverProto.close === "function") {
+  const close = serverProto.close;
+  serverProto.close = function (this: Server): void {
+    const until = Date.now() + 1000;
+    const closeWhenSent = (): void => {
+      if (pendingSends > 0 && Date.now() < until) return void setTimeout(closeWhenSent, 5);
+      close.call(this);
+      // The process ends by itself when nothing holds its event loop; otherwise now.
+      setTimeout(() => process.exit(0), 100).unref();
+    };
+    closeWhenSent();
+  };
 }

@@ -1,14 +1,15 @@
 /**
  * The kernel preload with requests queued as a front end queues them (Run All sends every
  * execute_request at once): a finished cell's output arrives before the next cell ends, and the
- * kernel says busy while a queued cell computes.
+ * kernel says busy while a queued cell computes; and a kernel whose event loop is held (a timer, or
+ * TensorFlow.js's wasm backend) still exits when asked to shut down.
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Kernel, type JupyterMessage } from "../src";
 
 describe("kernel preload with queued cells", () => {
-  it("delivers cell 1's output before cell 2 (2 s of synchronous work) ends; busy(2) follows idle(1)", async () => {
+  it("delivers cell 1's output before cell 2 (2 s of synchronous work) ends; busy(2) follows idle(1); exits on shutdown with a timer pending", async () => {
     const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures") }); // no declarations loaded ahead here
     try {
       const arrived: Array<{ text: string; at: number }> = [];
@@ -28,6 +29,10 @@ describe("kernel preload with queued cells", () => {
       expect(secondEnded - one!.at).toBeGreaterThan(1000);
       // The kernel's own clock: cell 2 was announced busy only after cell 1 went idle.
       expect(Date.parse(r2.busyAt)).toBeGreaterThanOrEqual(Date.parse(r1.idleAt));
+      // A timer holds the event loop, as the wasm backend does: tslab alone never exited (killed after the grace).
+      expect((await kernel.execute("setInterval(() => {}, 1 << 30); 0")).status).toBe("ok");
+      const exit = await kernel.shutdown(10_000);
+      expect(exit).toMatchObject({ code: 0, signal: null });
     } finally {
       await kernel.shutdown();
     }
