@@ -581,6 +581,7 @@ export class Kernel extends MessageKernel {
       } catch (err) {
         const again = err instanceof PortTakenError || err instanceof HungKernelError;
         if (!again || attempt >= MAX_START_ATTEMPTS || Date.now() >= deadline) throw err;
+        console.warn(`nbconvert-ts-runner: ${err.message}; starting another kernel (${attempt + 1} of ${MAX_START_ATTEMPTS})`);
       }
     }
   }

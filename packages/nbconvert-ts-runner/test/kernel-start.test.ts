@@ -6,7 +6,7 @@
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { Kernel, KernelStartError, listeningPorts } from "../src/kernel";
 
 const fakeTslab = path.join(__dirname, "fixtures", "fake-tslab");
@@ -17,6 +17,7 @@ describe("a kernel that hangs while starting", () => {
   it.each(["bound", "unbound"])("is killed and another one started in its place (hung %s)", async (hang) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "kernel-start-"));
     const marker = path.join(dir, "hung");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {
       const started = Date.now();
       const kernel = await Kernel.start({ tslabDir: fakeTslab, cwd: dir, hungAfterMs: 1500, env: { ...FAKE_ENV, FAKE_TSLAB_HANG: hang, FAKE_TSLAB_MARKER: marker } });
@@ -25,18 +26,25 @@ describe("a kernel that hangs while starting", () => {
       expect(hungPid).not.toBe(kernel.pid);
       expect(() => process.kill(hungPid, 0), "the hung kernel is gone").toThrow();
       expect(Date.now() - started).toBeGreaterThan(1500);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/^nbconvert-ts-runner: the kernel (listened on its ports|idled) for .*; starting another kernel \(2 of 3\)$/),
+      ]);
       await kernel.kill();
     } finally {
+      warn.mockRestore();
       await fs.rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
   it("fails the start after three such kernels, naming what they did", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    onTestFinished(() => warn.mockRestore());
     const bound = Kernel.start({ tslabDir: fakeTslab, cwd: os.tmpdir(), hungAfterMs: 1000, env: { ...FAKE_ENV, FAKE_TSLAB_HANG: "bound" } });
     await expect(bound).rejects.toThrow(KernelStartError);
     await expect(bound).rejects.toThrow(/^the kernel listened on its ports for \d[\d.]* s without answering$/);
     const unbound = Kernel.start({ tslabDir: fakeTslab, cwd: os.tmpdir(), hungAfterMs: 1000, env: { ...FAKE_ENV, FAKE_TSLAB_HANG: "unbound" } });
     await expect(unbound).rejects.toThrow(/^the kernel idled for \d[\d.]* s \(0\.[01]\d s of CPU\) without binding its ports$/);
+    expect(warn.mock.calls.map((c) => String(c[0]).replace(/^.*\((\d) of 3\)$/, "$1"))).toEqual(["2", "3", "2", "3"]);
   }, 90_000);
 
   it("fails at the time limit with what arrived and how many ports listened, when that comes first", async () => {
