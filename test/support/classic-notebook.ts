@@ -180,7 +180,8 @@ export async function stopServer(child: ChildProcess): Promise<void> {
  * kernel's command line names its connection file there); returns how many. After the classic browser test of
  * all ten notebooks, 7 kernels had outlived their deleted sessions and the stopped server, spinning, orphaned:
  * asked to shut down, tslab never exited once the wasm backend was loaded, and the classic Notebook does not kill
- * it. The kernel preload now exits (its fix 9); this stays as the safety net, and its warning names a regression.
+ * it. The kernel preload now exits (its fix 9) and no longer spins (fix 3); this stays as the safety net, and its
+ * warning names a regression.
  */
 export function killLeftoverKernels(jupyterDir: string): number {
   const marker = `${path.join(jupyterDir, "runtime")}${path.sep}kernel-`;

@@ -9,7 +9,9 @@
  *    reads before its binds complete, and on a loaded machine the kernel then never answered).
  * 2. No iopub high-water mark: past it ZeroMQ silently drops output.
  * 3. A send that still fails (e.g. on a socket closed at shutdown) is logged to the kernel's stderr
- *    instead of becoming an unhandled rejection; and an `unhandledRejection` listener that rethrows
+ *    instead of becoming an unhandled rejection, once a socket: after a cell, tslab sends the kernel's
+ *    stderr to the front end on iopub, so each failure of a closed iopub socket logged another one
+ *    (the kernel spun at full speed after closing its sockets); and an `unhandledRejection` listener that rethrows
  *    (TensorFlow.js's wasm module installs `(reason) => { throw reason }`) no longer kills the kernel:
  *    its throw is logged, as tslab's own listener logs every unhandled rejection.
  *
@@ -41,8 +43,8 @@
  *    NBCONVERT_TS_RUNNER_BUILDER_REUSE=off (for benchmarks and bisecting).
  * 9. A kernel asked to shut down exits once its shutdown_reply and idle are written (at most 1 s).
  *    tslab closed its sockets and left the process to end by itself, which it never did once
- *    TensorFlow.js's wasm backend was loaded: it stayed, spinning on one core (the classic Notebook,
- *    which does not kill a kernel after asking it to stop, left one per notebook behind).
+ *    TensorFlow.js's wasm backend was loaded (the classic Notebook, which does not kill a kernel after
+ *    asking it to stop, left one per notebook behind).
  *
  * Plain Node: this file may import nothing but node built-ins, bind-wait.ts and builder-reuse.ts,
  * which import nothing (it runs before tslab).
@@ -71,6 +73,8 @@ const zmq = require(require.resolve("zeromq", { paths: [path.dirname(tslabScript
 const prototype = zmq.Socket.prototype;
 const send = Object.getOwnPropertyDescriptor(prototype, "send")?.value as Send | undefined;
 const queues = new WeakMap<object, Promise<void>>();
+/** Sockets whose failed send has been logged. */
+const failed = new WeakSet<object>();
 let pendingSends = 0;
 receiveWhenBound(prototype);
 
@@ -83,7 +87,11 @@ if (send) {
       pendingSends++;
       // Handled here (callers that await still see the rejection); tslab does not await.
       const settled = next
-        .catch((err: unknown) => log("a ZeroMQ send failed", err))
+        .catch((err: unknown) => {
+          if (failed.has(this)) return;
+          failed.add(this);
+          log("a ZeroMQ send failed (later failures on this socket are not logged)", err);
+        })
         .finally(() => {
           pendingSends--;
         });
