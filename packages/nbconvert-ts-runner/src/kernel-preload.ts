@@ -10,10 +10,10 @@
  * 2. No iopub high-water mark: past it ZeroMQ silently drops output.
  * 3. A send that still fails (e.g. on a socket closed at shutdown) is logged to the kernel's stderr
  *    instead of becoming an unhandled rejection, once a socket: after a cell, tslab sends the kernel's
- *    stderr to the front end on iopub, so each failure of a closed iopub socket logged another one
- *    (the kernel spun at full speed after closing its sockets); and an `unhandledRejection` listener that rethrows
- *    (TensorFlow.js's wasm module installs `(reason) => { throw reason }`) no longer kills the kernel:
- *    its throw is logged, as tslab's own listener logs every unhandled rejection.
+ *    stderr to the front end on iopub, so each failure on a closed iopub socket logged another one
+ *    (the kernel spun at full speed after closing its sockets). And an `unhandledRejection` listener
+ *    that rethrows (TensorFlow.js's wasm module installs `(reason) => { throw reason }`) no longer
+ *    kills the kernel: its throw is logged, as tslab's own listener logs every unhandled rejection.
  *
  * 4. Each cell's compiled script is kept, under its own script name, in
  *    `globalThis[Symbol.for("nbconvert-ts-runner.cellScripts")]` (script name → JavaScript text), so
@@ -288,7 +288,8 @@ try {
   log("the builder state reuse is off (cells compile as tslab compiles them)", err);
 }
 
-// 9. Shutdown ends the process: tslab's ZmqServer.close runs once its shutdown_reply is queued.
+// 9. Shutdown ends the process. tslab calls ZmqServer.close right after queuing its shutdown_reply and idle:
+// the sockets close once those are written, then the process exits.
 if (serverProto && typeof serverProto.close === "function") {
   const close = serverProto.close;
   serverProto.close = function (this: Server): void {

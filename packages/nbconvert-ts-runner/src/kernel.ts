@@ -97,7 +97,7 @@ export interface KernelOptions {
   startTimeoutMs?: number;
   /**
    * A kernel that has listened on all its ports for this long without answering, or has not bound them
-   * and has been idle (under 0.2 s of CPU) for this long, is taken as hung: it is killed and another one
+   * and has been idle (under 1 % of a core) for this long, is taken as hung: it is killed and another one
    * started, within `startTimeoutMs` (default 20 s; on Linux, where /proc shows sockets and CPU time).
    */
   hungAfterMs?: number;
@@ -401,8 +401,8 @@ const DEFAULT_HUNG_AFTER_MS = 20_000;
 const MAX_START_ATTEMPTS = 3;
 /** How often a starting kernel's listening sockets and CPU time are looked up. */
 const START_POLL_MS = 1000;
-/** A kernel still loading uses more CPU than this in `hungAfterMs` (a loaded 2-core machine gave it 3 s in 20 s). */
-const IDLE_CPU_S = 0.2;
+/** A kernel still loading gets more than this share of a core (a 2-core machine at a load of 13 gave it about 20 %). */
+const IDLE_CPU_SHARE = 0.01;
 const STDERR_TAIL_CHARS = 4000;
 /** How often a local kernel's peak resident memory is sampled (it is read once more at the end). */
 const RSS_POLL_MS = 1000;
@@ -474,12 +474,59 @@ export function connectionFilePrefix(): string {
 /** A port chosen for the kernel was taken before the kernel bound it (tslab then hangs): start again on others. */
 class PortTakenError extends KernelStartError {
   constructor() {
-    super("a port chosen for the kernel was taken before the kernel bound it, at every try");
+    super("a port chosen for the kernel was taken before the kernel bound it");
   }
 }
 
 /** The kernel listens on all its ports but does not answer (seen on a loaded machine, rarely), or idles before binding them: start another. */
 class HungKernelError extends KernelStartError {}
+
+/**
+ * Watches a starting kernel for a hang, from /proc (Linux; elsewhere it never tells one): polled while
+ * the handshake waits, it looks up the kernel's listening sockets and CPU time once a second.
+ */
+class HangWatch {
+  private lookedAt = 0;
+  /** Since when all the ports have been listening, or null. */
+  private allSince: number | null = null;
+  /** CPU time samples of the last `hungAfterMs` (and one before) while the ports are not all bound. */
+  private readonly cpuSamples: { at: number; cpu: number }[] = [];
+
+  constructor(private readonly pid: number | undefined, private readonly ports: readonly number[], private readonly hungAfterMs: number) {}
+
+  /** A HungKernelError once the kernel has listened on all ports without answering, or idled without binding them, for `hungAfterMs`. */
+  check(now = Date.now()): HungKernelError | null {
+    if (now - this.lookedAt < START_POLL_MS) return null;
+    this.lookedAt = now;
+    const listening = listeningPorts(this.ports);
+    this.allSince = listening?.size === this.ports.length ? this.allSince ?? now : null;
+    if (this.allSince !== null) {
+      this.cpuSamples.length = 0;
+      const since = now - this.allSince;
+      return since > this.hungAfterMs ? new HungKernelError(`the kernel listened on its ports for ${formatDuration(since)} without answering`) : null;
+    }
+    const cpu = this.pid === undefined ? null : readCpuSeconds(this.pid);
+    if (cpu === null) return null;
+    this.cpuSamples.push({ at: now, cpu });
+    while (this.cpuSamples.length > 1 && now - this.cpuSamples[1]!.at >= this.hungAfterMs) this.cpuSamples.shift();
+    const then = this.cpuSamples[0]!;
+    const used = cpu - then.cpu;
+    if (now - then.at < this.hungAfterMs || used >= IDLE_CPU_SHARE * ((now - then.at) / 1000)) return null;
+    return new HungKernelError(`the kernel idled for ${formatDuration(now - then.at)} (${used.toFixed(2)} s of CPU) without binding its ports`);
+  }
+
+  /** What the kernel has done so far (ports bound, CPU used, its last stderr lines), for a timeout's message. */
+  describe(stderrTail: string): string {
+    const listening = listeningPorts(this.ports);
+    const cpu = this.pid === undefined ? null : readCpuSeconds(this.pid);
+    const did = [
+      listening ? `listened on ${listening.size} of its ${this.ports.length} ports` : "",
+      cpu === null ? "" : `used ${cpu.toFixed(1)} s of CPU`,
+      stderrTail ? `wrote: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "",
+    ].filter(Boolean);
+    return did.length ? `it ${did.join(", ")}` : "";
+  }
+}
 
 /**
  * Which of `ports` a socket of this network namespace listens on (state 0A in /proc/net/tcp and tcp6),
@@ -658,40 +705,15 @@ export class Kernel extends MessageKernel {
     void this.receiveLoop(this.control, "control");
     void this.receiveLoop(this.iopub, "iopub");
     const ports = [this.conn.shell_port, this.conn.iopub_port, this.conn.control_port, this.conn.stdin_port, this.conn.hb_port];
-    let lookedAt = 0;
-    let allSince: number | null = null;
-    const cpuSamples: { at: number; cpu: number }[] = [];
+    const watch = new HangWatch(this.child.pid, ports, hungAfterMs);
     await this.handshake(timeoutMs, () => {
       if (this.exit) return new KernelStartError(`the kernel process ended while starting: ${describeExit(this.exit)}`);
       if (/EADDRINUSE|Address already in use/.test(this.stderrTail)) return new PortTakenError();
-      const now = Date.now();
-      if (now - lookedAt < START_POLL_MS) return null;
-      lookedAt = now;
-      const listening = listeningPorts(ports);
-      allSince = listening?.size === ports.length ? allSince ?? now : null;
-      if (allSince !== null && now - allSince > hungAfterMs) {
-        return new HungKernelError(`the kernel listened on its ports for ${formatDuration(now - allSince)} without answering`);
-      }
-      const cpu = this.child.pid === undefined ? null : readCpuSeconds(this.child.pid);
-      if (cpu === null || allSince !== null) return null;
-      cpuSamples.push({ at: now, cpu });
-      while (cpuSamples.length > 1 && now - cpuSamples[1]!.at >= hungAfterMs) cpuSamples.shift();
-      const then = cpuSamples[0]!;
-      if (now - then.at >= hungAfterMs && cpu - then.cpu < IDLE_CPU_S) {
-        return new HungKernelError(`the kernel idled for ${formatDuration(now - then.at)} (${(cpu - then.cpu).toFixed(2)} s of CPU) without binding its ports`);
-      }
-      return null;
+      return watch.check();
     }).catch((err: Error) => {
       if (err instanceof KernelStartError && /did not answer/.test(err.message)) {
-        // What the kernel had done by then: bound its ports, computed, written anything.
-        const listening = listeningPorts(ports);
-        const cpu = this.child.pid === undefined ? null : readCpuSeconds(this.child.pid);
-        const did = [
-          listening ? `listened on ${listening.size} of its ${ports.length} ports` : "",
-          cpu === null ? "" : `used ${cpu.toFixed(1)} s of CPU`,
-          this.stderrTail ? `wrote: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "",
-        ].filter(Boolean);
-        throw new KernelStartError(`${err.message}${did.length ? `; it ${did.join(", ")}` : ""}`);
+        const did = watch.describe(this.stderrTail);
+        throw new KernelStartError(did ? `${err.message}; ${did}` : err.message);
       }
       throw err;
     });
