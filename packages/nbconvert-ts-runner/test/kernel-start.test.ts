@@ -48,7 +48,7 @@ describe("a kernel that hangs while starting", () => {
   }, 90_000);
 
   it("fails at the time limit with what arrived and how many ports listened, when that comes first", async () => {
-    const start = Kernel.start({ tslabDir: fakeTslab, cwd: os.tmpdir(), startTimeoutMs: 10_000, hungAfterMs: 60_000, env: { ...FAKE_ENV, FAKE_TSLAB_HANG: "bound" } });
+    const start = Kernel.start({ tslabDir: fakeTslab, cwd: os.tmpdir(), startTimeoutMs: 15_000, hungAfterMs: 60_000, env: { ...FAKE_ENV, FAKE_TSLAB_HANG: "bound" } });
     await expect(start).rejects.toThrow(
       /^the kernel did not answer within \d[\d.]* s \(no kernel_info reply and no iopub message arrived\); it listened on 5 of its 5 ports, used \d+\.\d s of CPU$/,
     );
