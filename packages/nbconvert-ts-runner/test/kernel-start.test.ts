@@ -4,6 +4,7 @@
  * that hangs after binding its five ports or before, or answers kernel_info.
  */
 import { promises as fs } from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
@@ -57,10 +58,9 @@ describe("a kernel that hangs while starting", () => {
 
 describe("listeningPorts", () => {
   it("finds a listening socket's port, and not a free one", async () => {
-    const net = await import("node:net");
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as import("node:net").AddressInfo).port;
+    const port = (server.address() as net.AddressInfo).port;
     try {
       expect(listeningPorts([port])).toEqual(new Set([port]));
     } finally {
