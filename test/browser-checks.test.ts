@@ -1,8 +1,8 @@
 /**
  * The browser tests' live-display check (test/support/browser-checks.ts) on recorded timelines: a live
  * cell counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
- * for most of its run (plotly.js being evaluated) or it was seen only as done right after a stall, when ≥ 2
- * intermediate updates were applied to its output.
+ * for most of its run (plotly.js being evaluated; counted from a stall that ended just before the page saw
+ * the previous cell done, as the kernel ran on meanwhile), when ≥ 2 intermediate updates were applied to its output.
  */
 import { describe, expect, it } from "vitest";
 import { liveProblems, type CellProbe, type CellTimeline } from "./support/browser-checks";
@@ -51,5 +51,22 @@ describe("liveProblems", () => {
     expect(liveProblems(cells, atOnce([], updates))).toHaveLength(1);
     // A stall, but the updates reached the output only as the final line.
     expect(liveProblems(cells, atOnce([], [done]), stalls)).toHaveLength(1);
+  });
+
+  it("passes a live cell seen busy only for its last half second after a stall, when its intermediate updates were applied", () => {
+    // Recorded in JupyterLab on a quiet machine: the kernel ran the figure cell and 1.8 s of a 2.3 s training
+    // while the page evaluated plotly.js; the sampler then saw the figure cell done and the training busy
+    // with one line for 0.5 s.
+    const late = (u: string[]): CellTimeline[] => [
+      { firstOutputAt: 5_000, doneAt: 5_000, progressWhileBusy: [] },
+      { firstOutputAt: 5_000, doneAt: 5_500, progressWhileBusy: ["epoch 14/24 · 1.8 s"], progressUpdates: u },
+    ];
+    const stall = [{ at: 2_400, ms: 2_550 }];
+    expect(liveProblems(cells, late(updates), stall)).toEqual([]);
+    // Without the stall the page saw the whole run: one line in it is a display that did not change.
+    expect(liveProblems(cells, late(updates))).toHaveLength(1);
+    expect(liveProblems(cells, late(updates), [{ at: 0, ms: 500 }])).toHaveLength(1);
+    // The stall, but only the final line reached the output.
+    expect(liveProblems(cells, late([done]), stall)).toHaveLength(1);
   });
 });

@@ -204,22 +204,23 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
  * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
  * seen in some cell). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
  * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
- * quiet machine a one-second training can run whole inside it, and is seen only as done) counts
- * as updated when the front end applied ≥ 2 distinct intermediate progress lines to its output while it
- * ran (CellProbe.progressUpdates: the updates reached the output in place, one by one).
+ * quiet machine a one-second training can run whole inside it, and is seen only as done, or seen busy
+ * for its last half second after the stall) counts as updated when the front end applied ≥ 2 distinct
+ * intermediate progress lines to its output while it ran (CellProbe.progressUpdates: the updates
+ * reached the output in place, one by one).
  */
 export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: PageStall[] = []): string[] {
   const live = cells.flatMap((c, i) => (c.progress.length > 0 ? [i] : []));
   if (live.length === 0) return [];
   const stalled = (i: number): boolean => {
-    const from = timeline[i - 1]?.doneAt;
+    const seenFrom = timeline[i - 1]?.doneAt;
     const to = timeline[i]?.doneAt;
-    if (from == null || to == null) return false;
-    // Seen running for less than a few samples: it ran while the sampler was blocked, i.e. in a stall
-    // that ended just before the previous cell was seen done (the kernel ran both meanwhile).
-    if (to - from < 300) return stalls.some((s) => s.at + s.ms >= from - 1_000 && s.at + s.ms <= to);
+    if (seenFrom == null || to == null) return false;
+    // The cell may have started before the page saw the previous one done: when a stall ended up to 1 s
+    // before that, the kernel ran both meanwhile, so the cell's run counts from that stall's start.
+    const from = Math.min(seenFrom, ...stalls.filter((s) => s.at + s.ms >= seenFrom - 1_000 && s.at <= to).map((s) => s.at));
     const covered = stalls.reduce((ms, s) => ms + Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at)), 0);
-    return covered >= 0.5 * (to - from);
+    return to > from && covered >= 0.5 * (to - from);
   };
   const intermediate = (i: number): number => (timeline[i]?.progressUpdates ?? []).filter((p) => !p.startsWith("done")).length;
   const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || (stalled(i) && intermediate(i) >= 2));
@@ -229,7 +230,8 @@ export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stall
     const ran = t?.doneAt != null && timeline[i - 1]?.doneAt != null ? ` in ≈ ${((t.doneAt - timeline[i - 1]!.doneAt!) / 1000).toFixed(1)} s` : "";
     return `cell ${i}: ${t?.progressWhileBusy.length ?? 0} distinct lines while busy${ran}${stalled(i) ? `, inside a page stall, ${intermediate(i)} intermediate updates applied` : ""} (${JSON.stringify(t?.progressWhileBusy ?? []).slice(0, 300)})`;
   });
-  return [`live displays never changed while their cell ran: ${seen.join("; ")}`];
+  const times = live.map((i) => `cell ${i} seen done at ${timeline[i]?.doneAt ?? "?"} ms, the cell before at ${timeline[i - 1]?.doneAt ?? "?"} ms`);
+  return [`live displays never changed while their cell ran: ${seen.join("; ")} [${times.join("; ")}; page stalls (at, ms): ${JSON.stringify(stalls.map((x) => [x.at, x.ms]))}]`];
 }
 
 /** The run's figures drawn again after a reload in a fresh profile: same number of plots, no placeholder. */
