@@ -1,6 +1,6 @@
 /**
  * The browser tests' live-display check (test/support/browser-checks.ts) on recorded timelines: a live
- * cell counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
+ * cell whose training lasted 1.5 s or more counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
  * for most of its run (plotly.js being evaluated; counted from a stall that ended just before the page saw
  * the previous cell done, as the kernel ran on meanwhile), when ≥ 2 intermediate updates were applied to its output.
  */
@@ -19,6 +19,13 @@ const timeline = (seen: string[], updates?: string[]): CellTimeline[] => [
 const updates = ["epoch 1/8 · 0.0 s", "epoch 3/8 · 0.9 s", "epoch 6/8 · 1.5 s", done];
 
 describe("liveProblems", () => {
+  it("does not judge a training too short to watch (under 1.5 s by its final line)", () => {
+    const short = [probe([]), probe(["done: 1 epochs · 0.7 s · loss 0.3"])];
+    expect(liveProblems(short, timeline(["epoch 1/1 · 0.0 s"]))).toEqual([]);
+    // 2.0 s is long enough: one line seen in it is a display that did not change.
+    expect(liveProblems(cells, timeline(["epoch 1/8 · 0.0 s"]))).toHaveLength(1);
+  });
+
   it("passes a live cell seen changing while it ran", () => {
     expect(liveProblems(cells, timeline(["epoch 1/8 · 0.0 s", "epoch 4/8 · 1.0 s"]))).toEqual([]);
   });

@@ -201,8 +201,20 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
 }
 
 /**
+ * A training shorter than this cannot be watched: its display updates every 250 ms, the page samples every
+ * 100 ms, and the page's own hiccups last a few hundred ms (a 0.7 s training in 03 was seen with one line).
+ */
+const WATCHABLE_S = 1.5;
+
+/** Whether the live display's final line (`done: N epochs · 0.7 s · …`) says the training was too short to watch. */
+function tooShortToWatch(cell: CellProbe): boolean {
+  const m = /^done: \d+ epochs? · (\d+(?:\.\d+)?) s\b/.exec(cell.progress.find((p) => p.startsWith("done")) ?? "");
+  return m !== null && Number(m[1]) < WATCHABLE_S;
+}
+
+/**
  * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
- * seen in some cell). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
+ * seen in some cell whose training lasted at least WATCHABLE_S; with none that long there is nothing to judge). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
  * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
  * quiet machine a one-second training can run whole inside it, and is seen only as done, or seen busy
  * for its last half second after the stall) counts as updated when the front end applied ≥ 2 distinct
@@ -210,7 +222,7 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
  * reached the output in place, one by one).
  */
 export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: PageStall[] = []): string[] {
-  const live = cells.flatMap((c, i) => (c.progress.length > 0 ? [i] : []));
+  const live = cells.flatMap((c, i) => (c.progress.length > 0 && !tooShortToWatch(c) ? [i] : []));
   if (live.length === 0) return [];
   const stalled = (i: number): boolean => {
     const seenFrom = timeline[i - 1]?.doneAt;
