@@ -235,7 +235,13 @@ export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stall
     return to > from && covered >= 0.5 * (to - from);
   };
   const intermediate = (i: number): number => (timeline[i]?.progressUpdates ?? []).filter((p) => !p.startsWith("done")).length;
-  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || (stalled(i) && intermediate(i) >= 2));
+  // Seen busy for less than WATCHABLE_S outside a stall: too short to judge (a 0.8 s training in 03 was seen with one line).
+  const glimpsed = (i: number): boolean => {
+    const from = timeline[i - 1]?.doneAt;
+    const to = timeline[i]?.doneAt;
+    return from != null && to != null && to > from && to - from < WATCHABLE_S * 1000;
+  };
+  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || glimpsed(i) || (stalled(i) && intermediate(i) >= 2));
   if (updated.length > 0) return [];
   const seen = live.map((i) => {
     const t = timeline[i];
