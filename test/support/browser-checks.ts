@@ -214,8 +214,9 @@ function tooShortToWatch(cell: CellProbe): boolean {
 
 /**
  * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
- * seen in some cell whose training lasted at least WATCHABLE_S; with none that long there is nothing to judge). A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
- * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
+ * seen in some cell whose training lasted at least WATCHABLE_S and that was seen busy that long; with
+ * none there is nothing to judge). A cell that ran mostly inside a main-thread stall of the page
+ * (`stalls`: the one when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
  * quiet machine a one-second training can run whole inside it, and is seen only as done, or seen busy
  * for its last half second after the stall) counts as updated when the front end applied ≥ 2 distinct
  * intermediate progress lines to its output while it ran (CellProbe.progressUpdates: the updates
