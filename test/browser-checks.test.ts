@@ -1,8 +1,9 @@
 /**
  * The browser tests' live-display check (test/support/browser-checks.ts) on recorded timelines: a live
- * cell whose training lasted 1.5 s or more counts as updated when ≥ 2 progress lines were seen while it ran, or, when the page was stalled
- * for most of its run (plotly.js being evaluated; counted from a stall that ended just before the page saw
- * the previous cell done, as the kernel ran on meanwhile), when ≥ 2 intermediate updates were applied to its output.
+ * cell whose training lasted 1.5 s or more, and that the page saw busy that long, counts as updated when
+ * ≥ 2 progress lines were seen while it ran, or, when the page was stalled for most of its run (plotly.js
+ * being evaluated; counted from a stall that ended just before the page saw the previous cell done, as the
+ * kernel ran on meanwhile), when ≥ 2 intermediate updates were applied to its output.
  */
 import { describe, expect, it } from "vitest";
 import { liveProblems, type CellProbe, type CellTimeline } from "./support/browser-checks";
@@ -24,6 +25,21 @@ describe("liveProblems", () => {
     expect(liveProblems(short, timeline(["epoch 1/1 · 0.0 s"]))).toEqual([]);
     // 2.0 s is long enough: one line seen in it is a display that did not change.
     expect(liveProblems(cells, timeline(["epoch 1/8 · 0.0 s"]))).toHaveLength(1);
+  });
+
+  it("judges the other live cells when one was too short to watch", () => {
+    // Cell 1 seen busy for 0.5 s (not judged); cell 2 trained 2.0 s and was seen with one line.
+    const three = [probe([]), probe([done]), probe([done])];
+    const seen = (second: string[]): CellTimeline[] => [
+      { firstOutputAt: 900, doneAt: 1_000, progressWhileBusy: [] },
+      { firstOutputAt: 1_200, doneAt: 1_500, progressWhileBusy: ["epoch 1/8 · 0.0 s"] },
+      { firstOutputAt: 1_600, doneAt: 4_500, progressWhileBusy: second },
+    ];
+    const problems = liveProblems(three, seen(["epoch 1/8 · 0.0 s"]));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("cell 2: 1 distinct lines while busy in ≈ 3.0 s");
+    expect(problems[0]).not.toContain("cell 1:");
+    expect(liveProblems(three, seen(["epoch 1/8 · 0.0 s", "epoch 5/8 · 1.2 s"]))).toEqual([]);
   });
 
   it("passes a live cell seen changing while it ran", () => {

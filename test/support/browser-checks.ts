@@ -206,51 +206,55 @@ export function orderProblems(timeline: CellTimeline[], slackMs = 5_000): string
  */
 const WATCHABLE_S = 1.5;
 
-/** Whether the live display's final line (`done: N epochs · 0.7 s · …`) says the training was too short to watch. */
-function tooShortToWatch(cell: CellProbe): boolean {
-  const m = /^done: \d+ epochs? · (\d+(?:\.\d+)?) s\b/.exec(cell.progress.find((p) => p.startsWith("done")) ?? "");
-  return m !== null && Number(m[1]) < WATCHABLE_S;
-}
-
 /**
- * Where a live training display is shown, it changed while its cell ran (≥ 2 distinct progress lines
- * seen in some cell whose training lasted at least WATCHABLE_S and that was seen busy that long; with
- * none there is nothing to judge). A cell that ran mostly inside a main-thread stall of the page
- * (`stalls`: the one when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
- * quiet machine a one-second training can run whole inside it, and is seen only as done, or seen busy
- * for its last half second after the stall) counts as updated when the front end applied ≥ 2 distinct
- * intermediate progress lines to its output while it ran (CellProbe.progressUpdates: the updates
- * reached the output in place, one by one).
+ * Where a live training display is shown, it changed while its cell ran: ≥ 2 distinct progress lines seen
+ * in some live cell long enough to watch. A cell is too short to watch when its display's final line
+ * (`done: N epochs · 0.7 s · …`) says it trained under WATCHABLE_S, or when the page saw it busy for a
+ * moment under WATCHABLE_S (a 0.8 s training in 03 was seen so, with one line); with no cell left there
+ * is nothing to judge. A cell that ran mostly inside a main-thread stall of the page (`stalls`: the one
+ * when plotly.js is first evaluated lasts seconds on a loaded machine; nothing can be seen then; on a
+ * quiet machine a one-second training can run whole inside it, and is seen only as done) counts as
+ * updated when the front end applied ≥ 2 distinct intermediate progress lines to its output while it
+ * ran (CellProbe.progressUpdates: the updates reached the output in place, one by one).
  */
 export function liveProblems(cells: CellProbe[], timeline: CellTimeline[], stalls: PageStall[] = []): string[] {
-  const live = cells.flatMap((c, i) => (c.progress.length > 0 && !tooShortToWatch(c) ? [i] : []));
+  /** From the page seeing the cell before done to seeing this one done (ms since the recorder started). */
+  const seenWindow = (i: number): { from: number; to: number } | null => {
+    const from = timeline[i - 1]?.doneAt;
+    const to = timeline[i]?.doneAt;
+    return from == null || to == null ? null : { from, to };
+  };
+  const trainedSeconds = (c: CellProbe): number | null => {
+    const m = /^done: \d+ epochs? · (\d+(?:\.\d+)?) s\b/.exec(c.progress.find((p) => p.startsWith("done")) ?? "");
+    return m === null ? null : Number(m[1]);
+  };
+  const tooShortToWatch = (i: number): boolean => {
+    const trained = trainedSeconds(cells[i]!);
+    const seen = seenWindow(i);
+    return (trained !== null && trained < WATCHABLE_S) || (seen !== null && seen.to > seen.from && seen.to - seen.from < WATCHABLE_S * 1000);
+  };
+  const live = cells.flatMap((c, i) => (c.progress.length > 0 && !tooShortToWatch(i) ? [i] : []));
   if (live.length === 0) return [];
   const stalled = (i: number): boolean => {
-    const seenFrom = timeline[i - 1]?.doneAt;
-    const to = timeline[i]?.doneAt;
-    if (seenFrom == null || to == null) return false;
+    const seen = seenWindow(i);
+    if (seen === null) return false;
     // The cell may have started before the page saw the previous one done: when a stall ended up to 1 s
     // before that, the kernel ran both meanwhile, so the cell's run counts from that stall's start.
-    const from = Math.min(seenFrom, ...stalls.filter((s) => s.at + s.ms >= seenFrom - 1_000 && s.at <= to).map((s) => s.at));
+    const { to } = seen;
+    const from = Math.min(seen.from, ...stalls.filter((s) => s.at + s.ms >= seen.from - 1_000 && s.at <= to).map((s) => s.at));
     const covered = stalls.reduce((ms, s) => ms + Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at)), 0);
     return to > from && covered >= 0.5 * (to - from);
   };
   const intermediate = (i: number): number => (timeline[i]?.progressUpdates ?? []).filter((p) => !p.startsWith("done")).length;
-  // Seen busy for less than WATCHABLE_S outside a stall: too short to judge (a 0.8 s training in 03 was seen with one line).
-  const glimpsed = (i: number): boolean => {
-    const from = timeline[i - 1]?.doneAt;
-    const to = timeline[i]?.doneAt;
-    return from != null && to != null && to > from && to - from < WATCHABLE_S * 1000;
-  };
-  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || glimpsed(i) || (stalled(i) && intermediate(i) >= 2));
+  const updated = live.filter((i) => (timeline[i]?.progressWhileBusy.length ?? 0) >= 2 || (stalled(i) && intermediate(i) >= 2));
   if (updated.length > 0) return [];
   const seen = live.map((i) => {
-    const t = timeline[i];
-    const ran = t?.doneAt != null && timeline[i - 1]?.doneAt != null ? ` in ≈ ${((t.doneAt - timeline[i - 1]!.doneAt!) / 1000).toFixed(1)} s` : "";
-    return `cell ${i}: ${t?.progressWhileBusy.length ?? 0} distinct lines while busy${ran}${stalled(i) ? `, inside a page stall, ${intermediate(i)} intermediate updates applied` : ""} (${JSON.stringify(t?.progressWhileBusy ?? []).slice(0, 300)})`;
+    const window = seenWindow(i);
+    const ran = window ? ` in ≈ ${((window.to - window.from) / 1000).toFixed(1)} s (seen done at ${window.to} ms, the cell before at ${window.from} ms)` : "";
+    const lines = timeline[i]?.progressWhileBusy ?? [];
+    return `cell ${i}: ${lines.length} distinct lines while busy${ran}${stalled(i) ? `, inside a page stall, ${intermediate(i)} intermediate updates applied` : ""} (${JSON.stringify(lines).slice(0, 300)})`;
   });
-  const times = live.map((i) => `cell ${i} seen done at ${timeline[i]?.doneAt ?? "?"} ms, the cell before at ${timeline[i - 1]?.doneAt ?? "?"} ms`);
-  return [`live displays never changed while their cell ran: ${seen.join("; ")} [${times.join("; ")}; page stalls (at, ms): ${JSON.stringify(stalls.map((x) => [x.at, x.ms]))}]`];
+  return [`live displays never changed while their cell ran: ${seen.join("; ")} [page stalls (at, ms): ${JSON.stringify(stalls.map((x) => [x.at, x.ms]))}]`];
 }
 
 /** The run's figures drawn again after a reload in a fresh profile: same number of plots, no placeholder. */
