@@ -5,14 +5,16 @@
  * installed, side by side in one run. Wall and CPU time per step are both reported (CPU time is the fair
  * measure on a shared machine). The measurements alternate, tfjs then PyTorch (one thread), for `--rounds`
  * rounds, and the best round of each implementation (least CPU time per step) is reported; `--profile` adds a
- * per-kernel CPU profile of one fused LSTM step. Usage:
- *   npm run bench:rnn [-- --seconds 3 --rounds 3 --batch 32 --steps 50 --features 32 --units 64 --kinds lstm,gru,simpleRNN --backend wasm --no-torch --no-stock --profile]
+ * per-kernel CPU profile of one fused LSTM step; `--seq2seq` adds notebook 07's encoder–decoder with attention
+ * (batch 64, 6 source and 5 target steps, embedding 32, 64 units), on fused layers and on stock ones. Usage:
+ *   npm run bench:rnn [-- --seconds 3 --rounds 3 --batch 32 --steps 50 --features 32 --units 64 --kinds lstm,gru,simpleRNN --backend wasm --no-torch --no-stock --profile --seq2seq]
  */
 import { loadavg } from "node:os";
 import { best, timeSteps, TorchReference, type StepTime } from "./torch";
 import { printProfile, profileKernels } from "./profile";
 import { seed } from "../lib/src/core/random";
 import { initBackend, tf, type BackendName } from "../lib/src/tfjs/backend";
+import { seq2seqAttention } from "../lib/src/tfjs/language";
 import { sequenceModel, type RecurrentKind } from "../lib/src/tfjs/recurrent";
 
 function option(name: string, fallback: string): string {
@@ -41,6 +43,20 @@ async function measure(kind: RecurrentKind, fast: boolean): Promise<Result> {
   const y = tf.randomNormal([BATCH, 1], 0, 1, "float32", 2);
   const time = await timeSteps(() => model.trainOnBatch(x, y), SECONDS, 3, 3);
   tf.dispose([x, y]);
+  model.dispose();
+  return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, ...time };
+}
+
+/** A training step of notebook 07's encoder–decoder with attention (its sizes, random symbols). */
+async function measureSeq2seq(kind: "lstm" | "gru", fast: boolean): Promise<Result> {
+  seed(0);
+  const [batch, sourceLength, targetLength, sourceVocab, targetVocab] = [64, 6, 5, 42, 13];
+  const { model } = seq2seqAttention({ sourceVocab, targetVocab, sourceLength, targetLength, embedding: 32, units: 64, cell: kind, fast });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: "categoricalCrossentropy" });
+  const x = [tf.randomUniform([batch, sourceLength], 0, sourceVocab, "int32", 1), tf.randomUniform([batch, targetLength], 0, targetVocab, "int32", 2)];
+  const y = tf.oneHot(tf.randomUniform([batch, targetLength], 0, targetVocab, "int32", 3) as tf.Tensor2D, targetVocab).cast("float32");
+  const time = await timeSteps(() => model.trainOnBatch(x, y), SECONDS, 3, 3);
+  tf.dispose([...x, y]);
   model.dispose();
   return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, ...time };
 }
@@ -77,6 +93,30 @@ async function main(): Promise<void> {
       }));
     }),
   );
+  if (process.argv.includes("--seq2seq")) {
+    const kinds = KINDS.filter((k): k is "lstm" | "gru" => k !== "simpleRNN");
+    const seqRounds: Result[][] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const results: Result[] = [];
+      for (const kind of kinds) for (const fast of [true, false]) results.push(await measureSeq2seq(kind, fast));
+      seqRounds.push(results);
+    }
+    const seqResults = best(seqRounds.map((r) => r.map((x) => ({ ...x, impl: `${x.kind}\u0000${x.impl}` })))).map((x) => ({ ...x, impl: x.impl.split("\u0000")[1]! })) as Result[];
+    console.log(`encoder–decoder with attention (notebook 07), training step: best of ${ROUNDS} rounds (least CPU time per step):`);
+    console.table(
+      kinds.flatMap((kind) => {
+        const rows = seqResults.filter((r) => r.kind === kind);
+        const stockRow = rows.find((r) => r.impl.endsWith("stock layer"));
+        return rows.map((r) => ({
+          kind,
+          implementation: r.impl,
+          "ms/step (wall)": r.msPerStep.toFixed(1),
+          "ms/step (CPU)": r.cpuMsPerStep.toFixed(1),
+          ...(stockRow ? { "CPU time ÷ stock": (r.cpuMsPerStep / stockRow.cpuMsPerStep).toFixed(2) } : {}),
+        }));
+      }),
+    );
+  }
   if (process.argv.includes("--profile")) {
     seed(0);
     const model = sequenceModel({ kind: "lstm", units: [UNITS], steps: STEPS, features: FEATURES, fast: true });

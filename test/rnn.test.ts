@@ -6,6 +6,7 @@ import { cellToTfWeights, tfGradsToCell } from "../lib/src/tfjs/bridge";
 import { initBackend, tf } from "../lib/src/tfjs/backend";
 import { fastSigmoid, fastTanh } from "../lib/src/tfjs/kernels/recurrent";
 import { Recurrent, recurrentLayer, recurrentOp, sequenceModel, type RecurrentKind } from "../lib/src/tfjs/recurrent";
+import { seq2seqAttention } from "../lib/src/tfjs/language";
 
 /** Lecture 002's worked LSTM pass with the reconstructed weights (the slide's figures are missing). */
 function lectureLstm(): rnn.Cell {
@@ -176,6 +177,73 @@ for (const backend of ["wasm", "cpu"] as const) {
         });
       }
     }
+
+    /** An encoder–decoder's hand-over: the fused op from an initial state, returning its final state, against the stock layer. */
+    for (const kind of ["simpleRNN", "lstm", "gru"] as const) {
+      for (const variant of ["sequences", "last + mask + goBackwards"] as const) {
+        it(`recurrentOp ${kind} (${variant}) from an initial state, returning its final state, equals the stock layer, values and gradients`, () => {
+          const [B, T, I, H] = [3, 5, 2, 4];
+          const returnSequences = variant === "sequences";
+          const goBackwards = !returnSequences;
+          const S = kind === "lstm" ? 2 : 1;
+          const random = new Random(5);
+          const stock = recurrentLayer(kind, H, { returnSequences, returnState: true, goBackwards, fast: false });
+          const x = tf.tensor3d(random.normalArray(B * T * I), [B, T, I]);
+          const mask = returnSequences ? null : tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => ((i % T) >= (i / T | 0) ? 1 : 0)), [B, T], "bool");
+          const initial = Array.from({ length: S }, () => tf.tensor2d(random.normalArray(B * H, 0, 0.5), [B, H]));
+          stock.apply(x, { initialState: initial });
+          const [k, r] = stock.getWeights();
+          const bias = tf.tensor1d(random.normalArray(S === 2 ? 4 * H : kind === "gru" ? 3 * H : H, 0, 0.5));
+          stock.setWeights([k!, r!, bias]);
+          // A loss that looks at the output and at every piece of the final state.
+          const outShape = returnSequences ? [B, T, H] : [B, H];
+          const weights = [outShape, ...initial.map(() => [B, H])].map((shape) => tf.tensor(random.normalArray(shape.reduce((a, c) => a * c)), shape));
+          const loss = (outs: tf.Tensor[]) => tf.addN(outs.map((o, i) => o.mul(weights[i]!).sum())) as tf.Scalar;
+          const xv = tf.variable(x);
+          const hv = initial.map((h) => tf.variable(h));
+          const vars = stock.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+          const stockRun = tf.variableGrads(() => loss(stock.apply(xv, { initialState: hv, ...(mask ? { mask } : {}) }) as tf.Tensor[]), [xv, ...vars, ...hv]);
+          const options = { kind, returnSequences, goBackwards, mask, returnState: true as const };
+          const fused = tf.grads((...a: tf.Tensor[]) => loss(recurrentOp(a[0]!, a[1]!, a[2]!, a[3]!, { ...options, initialState: a.slice(4) })));
+          const fusedGrads = fused([x, k!, r!, bias, ...initial]);
+          const fusedOuts = recurrentOp(x, k!, r!, bias, { ...options, initialState: initial });
+          const stockOuts = stock.apply(x, { initialState: initial, ...(mask ? { mask } : {}) }) as tf.Tensor[];
+          expect(fusedOuts.map((o) => o.shape)).toEqual(stockOuts.map((o) => o.shape));
+          fusedOuts.forEach((o, i) => expect(tf.max(tf.abs(o.sub(stockOuts[i]!))).dataSync()[0]).toBeLessThan(1e-5));
+          [xv, ...vars, ...hv].forEach((v, i) => {
+            const s = stockRun.grads[v.name]!;
+            const diff = tf.max(tf.abs(s.sub(fusedGrads[i]!))).dataSync()[0]!;
+            expect(diff).toBeLessThan(1e-4 * (1 + tf.max(tf.abs(s)).dataSync()[0]!));
+          });
+          // The initial state matters: its gradient is not zero.
+          expect(tf.max(tf.abs(fusedGrads[4]!)).dataSync()[0]).toBeGreaterThan(1e-3);
+          tf.dispose([x, bias, xv, ...hv, ...initial, ...weights, stockRun.value, ...Object.values(stockRun.grads), ...fusedGrads, ...fusedOuts, ...stockOuts]);
+          if (mask) mask.dispose();
+          stock.dispose();
+        });
+      }
+    }
+
+    it("an encoder–decoder on fused layers (the encoder's final state starts the decoder) equals one on stock layers", () => {
+      for (const cell of ["lstm", "gru"] as const) {
+        const [fused, stock] = [true, false].map((fast) => seq2seqAttention({ sourceVocab: 7, targetVocab: 6, sourceLength: 4, targetLength: 3, embedding: 3, units: 5, cell, fast }).model);
+        expect(fused!.layers.some((l) => l instanceof Recurrent)).toBe(true);
+        expect(stock!.layers.some((l) => l instanceof Recurrent)).toBe(false);
+        const random = new Random(3);
+        stock!.setWeights(fused!.getWeights().map((w) => tf.tensor(random.normalArray(w.size, 0, 0.5), w.shape)));
+        fused!.setWeights(stock!.getWeights());
+        const inputs = [tf.tensor2d([[1, 2, 3, 4], [6, 5, 0, 0]], [2, 4], "int32"), tf.tensor2d([[1, 2, 3], [1, 5, 4]], [2, 3], "int32")];
+        const [a, b] = [fused!, stock!].map((m) => m.predict(inputs) as tf.Tensor);
+        expect(a!.shape).toEqual([2, 3, 6]);
+        expect(tf.max(tf.abs(a!.sub(b!))).dataSync()[0]).toBeLessThan(1e-5);
+        // The hand-over matters: another encoder state changes the decoder's output.
+        const encoder = fused!.getLayer("encoder");
+        encoder.setWeights(encoder.getWeights().map((w) => w.mul(0.5)));
+        const c = fused!.predict(inputs) as tf.Tensor;
+        expect(tf.max(tf.abs(c.sub(b!))).dataSync()[0]).toBeGreaterThan(1e-3);
+        tf.dispose([...inputs, a!, b!, c]);
+      }
+    });
 
     it("a fast LSTM model trains to the same weights as the stock one (two Adam steps)", async () => {
       const random = new Random(1);

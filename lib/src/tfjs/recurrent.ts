@@ -24,16 +24,23 @@ export interface RecurrentOpOptions {
   mask?: tf.Tensor | null;
   /** Compute dL/dx (default true); false when x is data, which saves one large product (its gradient is then zero). */
   inputGradient?: boolean;
+  /** The state to start from (default zeros): [h] ([h, c] for the LSTM), each [B, H]; gradients flow back into it. */
+  initialState?: tf.Tensor[];
+  /** Also return the final state: [output, h] ([output, h, c] for the LSTM), as Keras's returnState. */
+  returnState?: boolean;
 }
 
 /**
  * A whole recurrent layer as one operation with its own gradient (tf.customGrad): x [B, T, I], kernel
  * [I, G·H], recurrentKernel [H, G·H], bias [G·H] in the stock layers' layout (LSTM gates i, f, c, o; GRU z, r, h
  * with the reset gate applied before the recurrent product, tfjs's only GRU, resetAfter = false; sigmoid
- * gates). Notebook 06 (fast recurrent training).
+ * gates); optionally from a given initial state and returning the final one (an encoder–decoder's hand-over).
+ * Notebooks 06 (fast recurrent training) and 07 (encoder–decoder).
  */
-export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, options: RecurrentOpOptions): tf.Tensor {
-  const { kind, returnSequences = false, goBackwards = false, activation = "tanh" } = options;
+export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, options: RecurrentOpOptions & { returnState: true }): tf.Tensor[];
+export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, options: RecurrentOpOptions): tf.Tensor;
+export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, options: RecurrentOpOptions): tf.Tensor | tf.Tensor[] {
+  const { kind, returnSequences = false, goBackwards = false, activation = "tanh", returnState = false, initialState = [] } = options;
   if (x.rank !== 3) throw new Error(`recurrentOp: x must be [batch, steps, features], got shape [${x.shape}]`);
   const [B, T, I] = x.shape as [number, number, number];
   const G = GATE_COUNT[kind];
@@ -41,31 +48,50 @@ export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf
   if (kernel.shape[0] !== I || kernel.shape[1] !== G * H || recurrentKernel.shape[1] !== G * H || bias.size !== G * H) {
     throw new Error(`recurrentOp: a ${kind} with ${H} units on ${I} features needs kernel [${I}, ${G * H}], recurrent kernel [${H}, ${G * H}], bias [${G * H}]; got [${kernel.shape}], [${recurrentKernel.shape}], [${bias.shape}]`);
   }
+  const S = kind === "lstm" ? 2 : 1; // state tensors: h, and the LSTM's c
+  if (initialState.length > 0 && (initialState.length !== S || initialState.some((s) => s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H))) {
+    throw new Error(`recurrentOp: a ${kind}'s initial state is ${S === 2 ? "[h, c]" : "[h]"}, each [${B}, ${H}]; got ${initialState.map((s) => `[${s.shape}]`).join(", ")}`);
+  }
   const maskData = options.mask == null ? null : options.mask.dataSync();
   const dims = { kind, batch: B, steps: T, inputs: I, units: H, activation, goBackwards };
+  // One value per row: the output (the whole sequence or its last step), then the final state when returned.
+  const outSize = returnSequences ? T * H : H;
+  const rowSize = outSize + (returnState ? S * H : 0);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xs, k, r, b] = args as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const { y, tape } = recurrentForward(dims, xs.dataSync() as Float32Array, k.dataSync() as Float32Array, r.dataSync() as Float32Array, b.dataSync() as Float32Array, maskData);
-    let value: tf.Tensor;
-    if (returnSequences) value = tf.tensor3d(y, [B, T, H]);
-    else {
-      const last = new Float32Array(B * H);
-      for (let i = 0; i < B; i++) last.set(y.subarray((i * T + T - 1) * H, (i * T + T) * H), i * H);
-      value = tf.tensor2d(last, [B, H]);
+    const [xs, k, r, b, ...init] = args.slice(0, 4 + initialState.length) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+    const initial = init.length === 0 ? null : { h: init[0]!.dataSync() as Float32Array, c: (init[1]?.dataSync() as Float32Array | undefined) ?? null };
+    const { y, final, tape } = recurrentForward(dims, xs.dataSync() as Float32Array, k.dataSync() as Float32Array, r.dataSync() as Float32Array, b.dataSync() as Float32Array, maskData, initial);
+    const rows = new Float32Array(B * rowSize);
+    for (let i = 0; i < B; i++) {
+      const at = i * rowSize;
+      rows.set(returnSequences ? y.subarray(i * T * H, (i + 1) * T * H) : y.subarray((i * T + T - 1) * H, (i * T + T) * H), at);
+      if (!returnState) continue;
+      rows.set(final.h.subarray(i * H, (i + 1) * H), at + outSize);
+      if (final.c) rows.set(final.c.subarray(i * H, (i + 1) * H), at + outSize + H);
     }
     const gradFunc = (dy: tf.Tensor) => {
       const d = dy.dataSync() as Float32Array;
-      let full = d;
-      if (!returnSequences) {
-        full = new Float32Array(B * T * H);
-        for (let i = 0; i < B; i++) full.set(d.subarray(i * H, (i + 1) * H), (i * T + T - 1) * H);
+      const full = new Float32Array(B * T * H);
+      const dFinal = returnState ? { h: new Float32Array(B * H), c: S === 2 ? new Float32Array(B * H) : null } : null;
+      for (let i = 0; i < B; i++) {
+        const at = i * rowSize;
+        full.set(d.subarray(at, at + outSize), returnSequences ? i * T * H : (i * T + T - 1) * H);
+        if (!dFinal) continue;
+        dFinal.h.set(d.subarray(at + outSize, at + outSize + H), i * H);
+        dFinal.c?.set(d.subarray(at + outSize + H, at + outSize + 2 * H), i * H);
       }
-      const g = recurrentBackward(tape, full, options.inputGradient ?? true);
-      return [tf.tensor3d(g.dx, [B, T, I]), tf.tensor2d(g.dKernel, [I, G * H]), tf.tensor2d(g.dRecurrent, [H, G * H]), tf.tensor1d(g.dBias)];
+      const g = recurrentBackward(tape, full, options.inputGradient ?? true, dFinal);
+      const dInitial = init.length === 0 ? [] : [g.dInitial.h, ...(S === 2 ? [g.dInitial.c!] : [])].map((v) => tf.tensor2d(v, [B, H]));
+      return [tf.tensor3d(g.dx, [B, T, I]), tf.tensor2d(g.dKernel, [I, G * H]), tf.tensor2d(g.dRecurrent, [H, G * H]), tf.tensor1d(g.dBias), ...dInitial];
     };
-    return { value, gradFunc };
+    return { value: tf.tensor2d(rows, [B, rowSize]), gradFunc };
   });
-  return op(x, kernel, recurrentKernel, bias);
+  return tf.tidy(() => {
+    const packed = op(x, kernel, recurrentKernel, bias, ...initialState);
+    const output = (returnState ? packed.slice([0, 0], [B, outSize]) : packed).reshape(returnSequences ? [B, T, H] : [B, H]);
+    if (!returnState) return output;
+    return [output, ...Array.from({ length: S }, (_, s) => packed.slice([0, outSize + s * H], [B, H]))];
+  });
 }
 
 /** tfjs's Initializer base class (exported at run time, not in its type declarations). */
@@ -140,10 +166,18 @@ export interface RecurrentArgs {
   units: number;
   /** Return the whole output sequence (default false: the last output only). */
   returnSequences?: boolean;
+  /** Also return the final state: outputs [output, h] ([output, h, c] for the LSTM), as Keras's returnState. */
+  returnState?: boolean;
   /** Process the sequence backwards (default false). */
   goBackwards?: boolean;
   /** SimpleRNN's activation (default tanh). */
   activation?: "tanh" | "relu";
+  /**
+   * Start the memory gate's bias at 1 (default true: the LSTM's forget gate and the GRU's update gate keep the
+   * state at first, for long dependencies); false: every bias at 0, as tfjs's layers start (an encoder–decoder's
+   * short sequences learn faster so).
+   */
+  memoryBias?: boolean;
   /** [steps, features] for a first layer. */
   inputShape?: number[];
   name?: string;
@@ -154,17 +188,21 @@ export interface RecurrentArgs {
 /**
  * A SimpleRNN, LSTM or GRU layer computed by `recurrentOp`: the same weights as `tf.layers.simpleRNN/lstm/gru`
  * (kernel, recurrent_kernel, bias; sigmoid gates), Glorot-uniform input weights, orthogonal recurrent weights,
- * zero biases except the memory gate at 1 (`MemoryBias`); supports masks from an embedding
- * with maskZero. Notebook 06 (fast recurrent training).
+ * zero biases except the memory gate at 1 (`MemoryBias`, unless `memoryBias` is false); supports masks from an embedding
+ * with maskZero. Applied to [x, h₀] ([x, h₀, c₀] for the LSTM) it starts from that state, and with
+ * `returnState` it also outputs its final state: an encoder hands its state to a decoder so.
+ * Notebooks 06 (fast recurrent training) and 07 (encoder–decoder).
  */
 export class Recurrent extends tf.layers.Layer {
   static className = "RetiRecurrent";
   readonly kind: RecurrentKind;
   readonly units: number;
   readonly returnSequences: boolean;
+  readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly activation: "tanh" | "relu";
   readonly inputGradient: boolean;
+  readonly memoryBias: boolean;
   private kernel!: tf.LayerVariable;
   private recurrentKernel!: tf.LayerVariable;
   private bias!: tf.LayerVariable;
@@ -175,9 +213,11 @@ export class Recurrent extends tf.layers.Layer {
     this.kind = args.kind;
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? false;
+    this.returnState = args.returnState ?? false;
     this.goBackwards = args.goBackwards ?? false;
     this.activation = args.activation ?? "tanh";
     this.inputGradient = args.inputGradient ?? true;
+    this.memoryBias = args.memoryBias ?? true;
     this.supportsMasking = true;
   }
 
@@ -187,36 +227,43 @@ export class Recurrent extends tf.layers.Layer {
     const GH = GATE_COUNT[this.kind] * this.units;
     this.kernel = this.addWeight("kernel", [I, GH], "float32", tf.initializers.glorotUniform({ seed: nextSeed() }));
     this.recurrentKernel = this.addWeight("recurrent_kernel", [this.units, GH], "float32", new BlockOrthogonal(nextSeed()));
-    this.bias = this.addWeight("bias", [GH], "float32", new MemoryBias(this.kind));
+    this.bias = this.addWeight("bias", [GH], "float32", this.memoryBias ? new MemoryBias(this.kind) : tf.initializers.zeros());
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const mask = (kwargs?.["mask"] ?? null) as tf.Tensor | null;
-    return recurrentOp(x, this.kernel.read(), this.recurrentKernel.read(), this.bias.read(), {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
+    const [x, ...initialState] = Array.isArray(inputs) ? inputs : [inputs];
+    const mask = (kwargs?.["mask"] ?? null) as tf.Tensor | tf.Tensor[] | null;
+    return recurrentOp(x!, this.kernel.read(), this.recurrentKernel.read(), this.bias.read(), {
       kind: this.kind,
       returnSequences: this.returnSequences,
+      returnState: this.returnState,
       goBackwards: this.goBackwards,
       activation: this.activation,
-      mask,
+      mask: Array.isArray(mask) ? (mask[0] ?? null) : mask,
       inputGradient: this.inputGradient,
+      initialState,
     });
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    return this.returnSequences ? [s[0]!, s[1]!, this.units] : [s[0]!, this.units];
+    const output = this.returnSequences ? [s[0]!, s[1]!, this.units] : [s[0]!, this.units];
+    if (!this.returnState) return output;
+    return [output, ...Array.from({ length: this.kind === "lstm" ? 2 : 1 }, () => [s[0]!, this.units])];
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    if (!this.returnSequences || mask == null) return null as unknown as tf.Tensor;
-    // The input's mask (for goBackwards it describes the input order, which `sequenceModel` restores).
-    return Array.isArray(mask) ? mask[0]! : mask;
+    // The input's mask on the output sequence (for goBackwards it describes the input order, which
+    // `sequenceModel` restores); none on a last output or a state.
+    const input = (Array.isArray(mask) ? mask[0] : mask) ?? null;
+    const output = this.returnSequences ? input : null;
+    if (!this.returnState) return output as tf.Tensor;
+    return [output, ...Array.from({ length: this.kind === "lstm" ? 2 : 1 }, () => null)] as tf.Tensor[];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), kind: this.kind, units: this.units, returnSequences: this.returnSequences, goBackwards: this.goBackwards, activation: this.activation, inputGradient: this.inputGradient };
+    return { ...super.getConfig(), kind: this.kind, units: this.units, returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards, activation: this.activation, inputGradient: this.inputGradient, memoryBias: this.memoryBias };
   }
 }
 tf.serialization.registerClass(Recurrent as unknown as Registrable);
@@ -234,9 +281,11 @@ export interface RecurrentLayerOptions extends Omit<RecurrentArgs, "kind" | "uni
 export function recurrentLayer(kind: RecurrentKind, units: number, options: RecurrentLayerOptions = {}): tf.layers.Layer {
   const { fast = true, inputGradient, ...rest } = options;
   if (fast) return new Recurrent({ kind, units, inputGradient, ...rest });
+  const biasInitializer = (rest.memoryBias ?? true) ? new MemoryBias(kind) : tf.initializers.zeros();
   const common = {
     units,
     returnSequences: rest.returnSequences ?? false,
+    returnState: rest.returnState ?? false,
     goBackwards: rest.goBackwards ?? false,
     inputShape: rest.inputShape,
     name: rest.name,
@@ -244,8 +293,8 @@ export function recurrentLayer(kind: RecurrentKind, units: number, options: Recu
     recurrentInitializer: new BlockOrthogonal(nextSeed()),
   };
   if (kind === "simpleRNN") return tf.layers.simpleRNN({ ...common, activation: rest.activation ?? "tanh" });
-  if (kind === "lstm") return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", biasInitializer: new MemoryBias("lstm") });
-  return tf.layers.gru({ ...common, recurrentActivation: "sigmoid", biasInitializer: new MemoryBias("gru") });
+  if (kind === "lstm") return tf.layers.lstm({ ...common, recurrentActivation: "sigmoid", biasInitializer });
+  return tf.layers.gru({ ...common, recurrentActivation: "sigmoid", biasInitializer });
 }
 
 /** Options of `sequenceModel`. */

@@ -230,10 +230,17 @@ export interface RecurrentTape {
   recurrent: Float32Array;
 }
 
+/** A recurrent layer's state [B, H] (row-major): h, and for the LSTM the memory cell c. */
+export interface RecurrentState {
+  h: Float32Array;
+  c: Float32Array | null;
+}
+
 /**
  * The forward pass over a whole batch of sequences: x [B, T, I] batch-major, kernel [I, G·H],
- * recurrentKernel [H, G·H], bias [G·H] (tfjs layouts), optional mask [B, T]. Returns the outputs
- * [B, T, H] in processing order and the tape for `recurrentBackward`.
+ * recurrentKernel [H, G·H], bias [G·H] (tfjs layouts), optional mask [B, T], optional initial state
+ * (zeros without it; an encoder's final state for a decoder). Returns the outputs [B, T, H] in processing
+ * order, the final state and the tape for `recurrentBackward`.
  */
 export function recurrentForward(
   dims: RecurrentDims,
@@ -242,7 +249,8 @@ export function recurrentForward(
   recurrent: Float32Array,
   bias: Float32Array | null,
   mask: ArrayLike<number> | null,
-): { y: Float32Array; tape: RecurrentTape } {
+  initial: Partial<RecurrentState> | null = null,
+): { y: Float32Array; final: RecurrentState; tape: RecurrentTape } {
   const { kind, batch: B, steps: T, inputs: I, units: H } = dims;
   const G = GATE_COUNT[kind];
   const GH = G * H;
@@ -280,7 +288,9 @@ export function recurrentForward(
   const sigGates = kind === "simpleRNN" ? null : gemm.sigmoid(B * (gru ? 2 * H : GH));
   const sigState = gemm.sigmoid(B * H);
   let h = new Float32Array(B * H);
-  let c = new Float32Array(B * H);
+  const c = new Float32Array(B * H);
+  if (initial?.h) h.set(initial.h);
+  if (lstm && initial?.c) c.set(initial.c);
   try {
     for (let t = 0; t < T; t++) {
       const o = t * B * H;
@@ -403,24 +413,26 @@ export function recurrentForward(
   }
   const y = new Float32Array(B * T * H);
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) y.set(hAll.subarray((t * B + b) * H, (t * B + b + 1) * H), (b * T + t) * H);
-  return { y, tape: { dims, xt, mask: m, gates, hPrev, rh, cPrev, tanhC, h: hAll, kernel, recurrent } };
+  return { y, final: { h, c: lstm ? c : null }, tape: { dims, xt, mask: m, gates, hPrev, rh, cPrev, tanhC, h: hAll, kernel, recurrent } };
 }
 
-/** Gradients of `recurrentBackward`, in the forward pass's layouts. */
+/** Gradients of `recurrentBackward`, in the forward pass's layouts; `dInitial` is dL/d(initial state). */
 export interface RecurrentGrads {
   dx: Float32Array;
   dKernel: Float32Array;
   dRecurrent: Float32Array;
   dBias: Float32Array;
+  dInitial: RecurrentState;
 }
 
 /**
  * Backpropagation through time for the whole batch: dy [B, T, H] is dL/d(outputs) in processing order
- * (zeros where the loss does not look); without `inputGradient` dL/dx is left at zero (saves a product when
- * x is data). One small product per step (the state gradient through the
- * recurrent kernel); the weight gradients and dL/dx as three large products at the end.
+ * (zeros where the loss does not look), `dFinal` dL/d(final state) where the final state is used apart from
+ * the outputs (an encoder's); without `inputGradient` dL/dx is left at zero (saves a product when x is data).
+ * One small product per step (the state gradient through the recurrent kernel); the weight gradients and
+ * dL/dx as three large products at the end.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true): RecurrentGrads {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true, dFinal: Partial<RecurrentState> | null = null): RecurrentGrads {
   const { dims, xt, mask: m, gates, hPrev, rh, cPrev, tanhC, kernel, recurrent } = tape;
   const { kind, batch: B, steps: T, inputs: I, units: H } = dims;
   const G = GATE_COUNT[kind];
@@ -436,6 +448,8 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGr
   const cand = gru ? gemm.stepper(recT.subarray(2 * H * H), H, H, B) : null;
   let dh = new Float32Array(B * H);
   const dc = new Float32Array(B * H);
+  if (dFinal?.h) dh.set(dFinal.h);
+  if (lstm && dFinal?.c) dc.set(dFinal.c);
   try {
     for (let t = T - 1; t >= 0; t--) {
       const o = t * B * H;
@@ -528,12 +542,13 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGr
   const dBias = new Float32Array(GH);
   for (let r = 0; r < T * B; r++) for (let j = 0; j < GH; j++) dBias[j]! += dPre[r * GH + j]!;
   const dx = new Float32Array(B * T * I);
-  if (!inputGradient) return { dx, dKernel, dRecurrent, dBias };
+  const dInitial = { h: dh, c: lstm ? dc : null };
+  if (!inputGradient) return { dx, dKernel, dRecurrent, dBias, dInitial };
   const dxt = gemm.product(dPre, T * B, GH, transpose(kernel, I, GH), I);
   const back = dims.goBackwards === true;
   for (let t = 0; t < T; t++) {
     const s = back ? T - 1 - t : t;
     for (let b = 0; b < B; b++) dx.set(dxt.subarray((t * B + b) * I, (t * B + b + 1) * I), (b * T + s) * I);
   }
-  return { dx, dKernel, dRecurrent, dBias };
+  return { dx, dKernel, dRecurrent, dBias, dInitial };
 }
