@@ -61,6 +61,29 @@ async function measureSeq2seq(kind: "lstm" | "gru", fast: boolean): Promise<Resu
   return { kind, impl: `tfjs ${BACKEND} ${fast ? "reti fused" : "stock layer"}`, ...time };
 }
 
+/** The best round per kind and implementation (least CPU time per step). */
+function bestPerKind(rounds: Result[][]): Result[] {
+  return best(rounds.map((r) => r.map((x) => ({ ...x, impl: `${x.kind}\u0000${x.impl}` })))).map((x) => ({ ...x, impl: x.impl.split("\u0000")[1]! })) as Result[];
+}
+
+/** A row per kind and implementation, with its CPU time as a ratio to the row of its kind that `ratio.pick` names. */
+function printTable(title: string, kinds: readonly string[], results: Result[], ratio: { label: string; pick: (r: Result) => boolean }): void {
+  console.log(title);
+  console.table(
+    kinds.flatMap((kind) => {
+      const rows = results.filter((r) => r.kind === kind);
+      const reference = rows.find(ratio.pick);
+      return rows.map((r) => ({
+        kind,
+        implementation: r.impl,
+        "ms/step (wall)": r.msPerStep.toFixed(1),
+        "ms/step (CPU)": r.cpuMsPerStep.toFixed(1),
+        ...(reference ? { [ratio.label]: (r.cpuMsPerStep / reference.cpuMsPerStep).toFixed(2) } : {}),
+      }));
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   await initBackend(BACKEND);
   console.log(`recurrent training step: batch ${BATCH}, ${STEPS} steps, ${FEATURES} features, ${UNITS} units → dense 1, MSE, Adam; ${SECONDS} s each; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
@@ -77,22 +100,10 @@ async function main(): Promise<void> {
     rounds.push(results);
   }
   if (typeof ref !== "string") ref.close();
-  // The best round per implementation and kind.
-  const results = best(rounds.map((r) => r.map((x) => ({ ...x, impl: `${x.kind}\u0000${x.impl}` })))).map((x) => ({ ...x, impl: x.impl.split("\u0000")[1]! })) as Result[];
-  console.log(`best of ${ROUNDS} rounds per implementation (least CPU time per step):`);
-  console.table(
-    KINDS.flatMap((kind) => {
-      const rows = results.filter((r) => r.kind === kind);
-      const torchRow = rows.find((r) => r.impl.startsWith("pytorch") && r.impl.includes("(1 thread)"));
-      return rows.map((r) => ({
-        kind,
-        implementation: r.impl,
-        "ms/step (wall)": r.msPerStep.toFixed(1),
-        "ms/step (CPU)": r.cpuMsPerStep.toFixed(1),
-        ...(torchRow ? { "CPU time ÷ PyTorch 1 thread": (r.cpuMsPerStep / torchRow.cpuMsPerStep).toFixed(2) } : {}),
-      }));
-    }),
-  );
+  printTable(`best of ${ROUNDS} rounds per implementation (least CPU time per step):`, KINDS, bestPerKind(rounds), {
+    label: "CPU time ÷ PyTorch 1 thread",
+    pick: (r) => r.impl.startsWith("pytorch") && r.impl.includes("(1 thread)"),
+  });
   if (process.argv.includes("--seq2seq")) {
     const kinds = KINDS.filter((k): k is "lstm" | "gru" => k !== "simpleRNN");
     const seqRounds: Result[][] = [];
@@ -101,21 +112,10 @@ async function main(): Promise<void> {
       for (const kind of kinds) for (const fast of [true, false]) results.push(await measureSeq2seq(kind, fast));
       seqRounds.push(results);
     }
-    const seqResults = best(seqRounds.map((r) => r.map((x) => ({ ...x, impl: `${x.kind}\u0000${x.impl}` })))).map((x) => ({ ...x, impl: x.impl.split("\u0000")[1]! })) as Result[];
-    console.log(`encoder–decoder with attention (notebook 07), training step: best of ${ROUNDS} rounds (least CPU time per step):`);
-    console.table(
-      kinds.flatMap((kind) => {
-        const rows = seqResults.filter((r) => r.kind === kind);
-        const stockRow = rows.find((r) => r.impl.endsWith("stock layer"));
-        return rows.map((r) => ({
-          kind,
-          implementation: r.impl,
-          "ms/step (wall)": r.msPerStep.toFixed(1),
-          "ms/step (CPU)": r.cpuMsPerStep.toFixed(1),
-          ...(stockRow ? { "CPU time ÷ stock": (r.cpuMsPerStep / stockRow.cpuMsPerStep).toFixed(2) } : {}),
-        }));
-      }),
-    );
+    printTable(`encoder–decoder with attention (notebook 07), training step: best of ${ROUNDS} rounds (least CPU time per step):`, kinds, bestPerKind(seqRounds), {
+      label: "CPU time ÷ stock",
+      pick: (r) => r.impl.endsWith("stock layer"),
+    });
   }
   if (process.argv.includes("--profile")) {
     seed(0);
