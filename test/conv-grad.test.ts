@@ -188,6 +188,56 @@ describe("wasm GatherV2 by row copies", () => {
   });
 });
 
+describe("wasm Concat and SplitV by rows", () => {
+  it("match the cpu backend: channel and inner axes, short and long rows, three inputs, an empty one, int32 and bool; the gradient splits", async () => {
+    const cases = () =>
+      tf.tidy(() => {
+        const a = tf.tensor4d(values(2 * 3 * 3 * 8, 31), [2, 3, 3, 8]);
+        const b = tf.tensor4d(values(2 * 3 * 3 * 5, 32), [2, 3, 3, 5]);
+        const long = tf.tensor3d(values(2 * 3 * 70, 33), [2, 3, 70]);
+        const g = tf.tensor4d(values(2 * 3 * 3 * 13, 34), [2, 3, 3, 13]);
+        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.concat([p, q], -1).mul(g).sum())([a, b]);
+        const outs = [
+          tf.concat([a, b], 3), // the U-Net's skip connection: rows of 8 and 5
+          tf.concat([a, b, a], -1),
+          tf.concat([long, long], 1), // rows of 210 values: the long-row path
+          tf.concat([long, tf.zeros([2, 0, 70])], 1),
+          tf.concat([a.slice([0, 0, 0, 0], [2, 1, 3, 8]), a], 1),
+          tf.concat([tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), tf.tensor2d([5, 6], [2, 1], "int32")], 1),
+          tf.concat([tf.tensor2d([true, false], [2, 1], "bool"), tf.tensor2d([false, true], [2, 1], "bool")], 1),
+          ...tf.split(long, [30, -1, 10], 2),
+          ...tf.split(a, 2, 3),
+          ...tf.split(a, [1, 2], 1),
+          da!,
+          db!,
+        ];
+        return outs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) }));
+      });
+    await initBackend("cpu");
+    const ref = cases();
+    await initBackend("wasm");
+    const got = cases();
+    expect(got).toEqual(ref);
+    expect(ref[0]!.shape).toEqual([2, 3, 3, 13]);
+    expect(ref[5]!.values).toEqual([1, 2, 5, 3, 4, 6]);
+    expect(ref[6]!.values).toEqual([1, 0, 0, 1]);
+    expect(ref.slice(7, 10).map((r) => r.shape)).toEqual([[2, 3, 30], [2, 3, 30], [2, 3, 10]]);
+    // The gradient of a concatenation is the upstream gradient cut back into the inputs' shapes.
+    expect(ref[ref.length - 2]!.shape).toEqual([2, 3, 3, 8]);
+  });
+
+  it("leak no tensors", async () => {
+    await initBackend("wasm");
+    const before = tf.memory().numTensors;
+    const a = tf.tensor2d(values(6, 35), [3, 2]);
+    const joined = tf.concat([a, a, a], 1);
+    const parts = tf.split(joined, 3, 1);
+    expect(parts.map((p) => Array.from(p.dataSync()))).toEqual([0, 1, 2].map(() => Array.from(a.dataSync())));
+    tf.dispose([a, joined, ...parts]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe("wasm transpose of the batch axis next to the channels (the filter gradient's dY)", () => {
   it("equals tf.transpose to [1, …, 0, last] on LeNet-5's shapes, odd shapes and one example; cpu is refused", async () => {
     await initBackend("wasm");
