@@ -224,6 +224,15 @@ for (const backend of ["wasm", "cpu"] as const) {
       }
     }
 
+    it("recurrentOp names an initial state of the wrong kind or shape", () => {
+      const x = tf.zeros([2, 3, 4]);
+      const [k, r, b] = [tf.zeros([4, 20]), tf.zeros([5, 20]), tf.zeros([20])];
+      const [h, narrow] = [tf.zeros([2, 5]), tf.zeros([2, 4])];
+      expect(() => recurrentOp(x, k, r, b, { kind: "lstm", initialState: [h] })).toThrow("recurrentOp: a lstm's initial state is [h, c], each [2, 5]; got [2,5]");
+      expect(() => recurrentOp(x, k, r, b, { kind: "lstm", initialState: [h, narrow] })).toThrow(/got \[2,5\], \[2,4\]/);
+      tf.dispose([x, k, r, b, h, narrow]);
+    });
+
     it("an encoder–decoder on fused layers (the encoder's final state starts the decoder) equals one on stock layers", () => {
       for (const cell of ["lstm", "gru"] as const) {
         const [fused, stock] = [true, false].map((fast) => seq2seqAttention({ sourceVocab: 7, targetVocab: 6, sourceLength: 4, targetLength: 3, embedding: 3, units: 5, cell, fast }).model);

@@ -188,8 +188,8 @@ export interface RecurrentArgs {
 /**
  * A SimpleRNN, LSTM or GRU layer computed by `recurrentOp`: the same weights as `tf.layers.simpleRNN/lstm/gru`
  * (kernel, recurrent_kernel, bias; sigmoid gates), Glorot-uniform input weights, orthogonal recurrent weights,
- * zero biases except the memory gate at 1 (`MemoryBias`, unless `memoryBias` is false); supports masks from an embedding
- * with maskZero. Applied to [x, h₀] ([x, h₀, c₀] for the LSTM) it starts from that state, and with
+ * zero biases except the memory gate at 1 (`MemoryBias`, unless `memoryBias` is false); supports masks from an
+ * embedding with maskZero. Applied to [x, h₀] ([x, h₀, c₀] for the LSTM) it starts from that state, and with
  * `returnState` it also outputs its final state: an encoder hands its state to a decoder so.
  * Notebooks 06 (fast recurrent training) and 07 (encoder–decoder).
  */
