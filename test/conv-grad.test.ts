@@ -155,21 +155,32 @@ describe("wasm UnsortedSegmentSum", () => {
   });
 });
 
+/** A tensor as plain data, to compare across backends. */
+interface Plain {
+  shape: number[];
+  dtype: tf.DataType;
+  values: number[];
+}
+
+/** The tensors `make` returns (inside a tidy), computed on the cpu backend and then on wasm, as plain data. */
+async function onCpuThenWasm(make: () => tf.Tensor[]): Promise<{ ref: Plain[]; got: Plain[] }> {
+  const run = () => tf.tidy(() => make().map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) })));
+  await initBackend("cpu");
+  const ref = run();
+  await initBackend("wasm");
+  return { ref, got: run() };
+}
+
 describe("wasm GatherV2 by row copies", () => {
   it("matches the cpu backend: axes 0, 1 and −1, repeated ids, index tensors of rank 2, int32 and bool values", async () => {
     const x = values(4 * 5 * 3, 11);
-    const cases = () =>
-      tf.tidy(() => [
-        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([3, 0, 3, 1], "int32")),
-        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor2d([4, 0, 2, 2], [2, 2], "int32"), 1),
-        tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([2, 0], "int32"), -1),
-        tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32"), tf.tensor1d([2, 2, 0], "int32")),
-        tf.gather(tf.tensor1d([true, false, true], "bool"), tf.tensor1d([1, 0, 1, 2], "int32")),
-      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) })));
-    await initBackend("cpu");
-    const ref = cases();
-    await initBackend("wasm");
-    const got = cases();
+    const { ref, got } = await onCpuThenWasm(() => [
+      tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([3, 0, 3, 1], "int32")),
+      tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor2d([4, 0, 2, 2], [2, 2], "int32"), 1),
+      tf.gather(tf.tensor3d(x, [4, 5, 3]), tf.tensor1d([2, 0], "int32"), -1),
+      tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32"), tf.tensor1d([2, 2, 0], "int32")),
+      tf.gather(tf.tensor1d([true, false, true], "bool"), tf.tensor1d([1, 0, 1, 2], "int32")),
+    ]);
     expect(got).toEqual(ref);
     expect(ref[1]!.shape).toEqual([4, 2, 2, 3]);
     expect(ref[3]!.values).toEqual([5, 6, 5, 6, 1, 2]);
@@ -190,33 +201,27 @@ describe("wasm GatherV2 by row copies", () => {
 
 describe("wasm Concat and SplitV by rows", () => {
   it("match the cpu backend: channel and inner axes, short and long rows, three inputs, an empty one, int32 and bool; the gradient splits", async () => {
-    const cases = () =>
-      tf.tidy(() => {
-        const a = tf.tensor4d(values(2 * 3 * 3 * 8, 31), [2, 3, 3, 8]);
-        const b = tf.tensor4d(values(2 * 3 * 3 * 5, 32), [2, 3, 3, 5]);
-        const long = tf.tensor3d(values(2 * 3 * 70, 33), [2, 3, 70]);
-        const g = tf.tensor4d(values(2 * 3 * 3 * 13, 34), [2, 3, 3, 13]);
-        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.concat([p, q], -1).mul(g).sum())([a, b]);
-        const outs = [
-          tf.concat([a, b], 3), // the U-Net's skip connection: rows of 8 and 5
-          tf.concat([a, b, a], -1),
-          tf.concat([long, long], 1), // rows of 210 values: the long-row path
-          tf.concat([long, tf.zeros([2, 0, 70])], 1),
-          tf.concat([a.slice([0, 0, 0, 0], [2, 1, 3, 8]), a], 1),
-          tf.concat([tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), tf.tensor2d([5, 6], [2, 1], "int32")], 1),
-          tf.concat([tf.tensor2d([true, false], [2, 1], "bool"), tf.tensor2d([false, true], [2, 1], "bool")], 1),
-          ...tf.split(long, [30, -1, 10], 2),
-          ...tf.split(a, 2, 3),
-          ...tf.split(a, [1, 2], 1),
-          da!,
-          db!,
-        ];
-        return outs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<number>) }));
-      });
-    await initBackend("cpu");
-    const ref = cases();
-    await initBackend("wasm");
-    const got = cases();
+    const { ref, got } = await onCpuThenWasm(() => {
+      const a = tf.tensor4d(values(2 * 3 * 3 * 8, 31), [2, 3, 3, 8]);
+      const b = tf.tensor4d(values(2 * 3 * 3 * 5, 32), [2, 3, 3, 5]);
+      const long = tf.tensor3d(values(2 * 3 * 70, 33), [2, 3, 70]);
+      const g = tf.tensor4d(values(2 * 3 * 3 * 13, 34), [2, 3, 3, 13]);
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.concat([p, q], -1).mul(g).sum())([a, b]);
+      return [
+        tf.concat([a, b], 3), // the U-Net's skip connection: rows of 8 and 5
+        tf.concat([a, b, a], -1),
+        tf.concat([long, long], 1), // rows of 210 values: the long-row path
+        tf.concat([long, tf.zeros([2, 0, 70])], 1),
+        tf.concat([a.slice([0, 0, 0, 0], [2, 1, 3, 8]), a], 1),
+        tf.concat([tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), tf.tensor2d([5, 6], [2, 1], "int32")], 1),
+        tf.concat([tf.tensor2d([true, false], [2, 1], "bool"), tf.tensor2d([false, true], [2, 1], "bool")], 1),
+        ...tf.split(long, [30, -1, 10], 2),
+        ...tf.split(a, 2, 3),
+        ...tf.split(a, [1, 2], 1),
+        da!,
+        db!,
+      ];
+    });
     expect(got).toEqual(ref);
     expect(ref[0]!.shape).toEqual([2, 3, 3, 13]);
     expect(ref[5]!.values).toEqual([1, 2, 5, 3, 4, 6]);

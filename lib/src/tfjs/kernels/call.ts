@@ -25,12 +25,13 @@ export function disposeAll(backend: tf.KernelBackend, ...infos: tf.TensorInfo[])
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm that direct kernels use: tensors live in its heap. */
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+export interface HeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-function isHeapBackend(backend: tf.KernelBackend): backend is HeapBackend {
+/** Whether `backend` keeps its tensors in a heap the kernels can view (wasm's, not the threaded build's). */
+export function isHeapBackend(backend: tf.KernelBackend): backend is HeapBackend {
   return typeof (backend as Partial<HeapBackend>).typedArrayFromHeap === "function";
 }
 
@@ -39,7 +40,7 @@ function isHeapBackend(backend: tf.KernelBackend): backend is HeapBackend {
  * array). Views of the wasm heap go stale when it grows: take them after every allocation of the kernel.
  */
 export function values(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
-  return isHeapBackend(backend) ? backend.typedArrayFromHeap(info) : (backend.readSync(info.dataId) as Float32Array);
+  return isHeapBackend(backend) ? (backend.typedArrayFromHeap(info) as Float32Array) : (backend.readSync(info.dataId) as Float32Array);
 }
 
 /**
@@ -51,7 +52,7 @@ export function output(backend: tf.KernelBackend, shape: number[], fill = true):
   if (isHeapBackend(backend)) {
     const info = backend.makeOutput(shape, "float32");
     if (fill) backend.typedArrayFromHeap(info).fill(0);
-    return { info, values: () => backend.typedArrayFromHeap(info) };
+    return { info, values: () => backend.typedArrayFromHeap(info) as Float32Array };
   }
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   const info = { dataId: backend.write(data, shape, "float32"), shape, dtype: "float32" as const };

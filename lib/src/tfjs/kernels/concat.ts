@@ -7,12 +7,7 @@
  * connections) and 07 (the attention's [state; context]); lecture 003 (autoencoders, encoder–decoder).
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import { isHeapBackend, type HeapBackend } from "./call";
 
 /** Rows up to this long are copied value by value (a `subarray` + `set` pair costs about as much as 64 values). */
 const SHORT_ROW = 64;
@@ -30,15 +25,15 @@ function copyRows(src: Float32Array | Int32Array | Uint8Array, srcAt: number, sr
   }
 }
 
-/** Whether the heap kernels handle these tensors (numbers in the wasm heap); otherwise the stock kernel does. */
-function onHeap(backend: HeapBackend, tensors: tf.TensorInfo[]): boolean {
-  return typeof backend.typedArrayFromHeap === "function" && tensors.every((t) => t.dtype === "float32" || t.dtype === "int32" || t.dtype === "bool");
+/** Whether these kernels handle the tensors (numbers in the wasm heap); otherwise the stock kernel does. */
+function onHeap(backend: tf.KernelBackend, tensors: tf.TensorInfo[]): backend is HeapBackend {
+  return isHeapBackend(backend) && tensors.every((t) => t.dtype === "float32" || t.dtype === "int32" || t.dtype === "bool");
 }
 
 /** The Concat kernel for the wasm backend: the inputs as rows [outer, inner_i] interleaved into [outer, Σ inner_i]. */
 export function makeConcat(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
-    const backend = args.backend as HeapBackend;
+    const backend = args.backend as tf.KernelBackend;
     const inputs = args.inputs as unknown as tf.TensorInfo[];
     const nonEmpty = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
     if (nonEmpty.length < 2 || !onHeap(backend, nonEmpty) || nonEmpty.some((t) => t.dtype !== nonEmpty[0]!.dtype)) return stock.kernelFunc(args);
@@ -64,7 +59,7 @@ export function makeConcat(backendName: string, stock: tf.KernelConfig): tf.Kern
 /** The SplitV kernel for the wasm backend (a concatenation's gradient): x as rows [outer, Σ size_i], cut into [outer, size_i]. */
 export function makeSplitV(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
-    const backend = args.backend as HeapBackend;
+    const backend = args.backend as tf.KernelBackend;
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (!onHeap(backend, [x]) || tf.util.sizeFromShape(x.shape) === 0) return stock.kernelFunc(args);
     const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;

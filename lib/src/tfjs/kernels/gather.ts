@@ -6,12 +6,7 @@
  * `TypedArray.set`. Lecture 004 (embeddings as lookups) and lecture 003 (mini-batch training).
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import { isHeapBackend } from "./call";
 
 /**
  * The GatherV2 kernel for the wasm backend: float32, int32 and bool tensors with batchDims 0 gathered by row
@@ -20,10 +15,10 @@ interface HeapBackend extends tf.KernelBackend {
  */
 export function makeGatherV2(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
-    const backend = args.backend as HeapBackend;
+    const backend = args.backend as tf.KernelBackend;
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
-    if (typeof backend.typedArrayFromHeap !== "function" || (batchDims ?? 0) !== 0 || x.dtype === "string" || x.dtype === "complex64" || indices.dtype !== "int32" || tf.util.sizeFromShape(x.shape) === 0 || tf.util.sizeFromShape(indices.shape) === 0) {
+    if (!isHeapBackend(backend) || (batchDims ?? 0) !== 0 || x.dtype === "string" || x.dtype === "complex64" || indices.dtype !== "int32" || tf.util.sizeFromShape(x.shape) === 0 || tf.util.sizeFromShape(indices.shape) === 0) {
       return stock.kernelFunc(args);
     }
     const a = tf.util.parseAxisParam(axis, x.shape)[0]!;
