@@ -11,6 +11,11 @@ import { GATE_COUNT, recurrentBackward, recurrentForward, type RecurrentKind } f
 
 export type { RecurrentKind } from "./kernels/recurrent";
 
+/** The state tensors of a recurrent layer: h, and for the LSTM also the memory cell c. */
+function stateCount(kind: RecurrentKind): number {
+  return kind === "lstm" ? 2 : 1;
+}
+
 /** Options of `recurrentOp`. */
 export interface RecurrentOpOptions {
   kind: RecurrentKind;
@@ -48,7 +53,7 @@ export function recurrentOp(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf
   if (kernel.shape[0] !== I || kernel.shape[1] !== G * H || recurrentKernel.shape[1] !== G * H || bias.size !== G * H) {
     throw new Error(`recurrentOp: a ${kind} with ${H} units on ${I} features needs kernel [${I}, ${G * H}], recurrent kernel [${H}, ${G * H}], bias [${G * H}]; got [${kernel.shape}], [${recurrentKernel.shape}], [${bias.shape}]`);
   }
-  const S = kind === "lstm" ? 2 : 1; // state tensors: h, and the LSTM's c
+  const S = stateCount(kind);
   if (initialState.length > 0 && (initialState.length !== S || initialState.some((s) => s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H))) {
     throw new Error(`recurrentOp: a ${kind}'s initial state is ${S === 2 ? "[h, c]" : "[h]"}, each [${B}, ${H}]; got ${initialState.map((s) => `[${s.shape}]`).join(", ")}`);
   }
@@ -250,7 +255,7 @@ export class Recurrent extends tf.layers.Layer {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const output = this.returnSequences ? [s[0]!, s[1]!, this.units] : [s[0]!, this.units];
     if (!this.returnState) return output;
-    return [output, ...Array.from({ length: this.kind === "lstm" ? 2 : 1 }, () => [s[0]!, this.units])];
+    return [output, ...Array.from({ length: stateCount(this.kind) }, () => [s[0]!, this.units])];
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
@@ -259,7 +264,7 @@ export class Recurrent extends tf.layers.Layer {
     const input = (Array.isArray(mask) ? mask[0] : mask) ?? null;
     const output = this.returnSequences ? input : null;
     if (!this.returnState) return output as tf.Tensor;
-    return [output, ...Array.from({ length: this.kind === "lstm" ? 2 : 1 }, () => null)] as tf.Tensor[];
+    return [output, ...Array.from({ length: stateCount(this.kind) }, () => null)] as tf.Tensor[];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
