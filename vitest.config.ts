@@ -24,12 +24,14 @@ const INTEGRATION = [
  * unit tests fill the other worker meanwhile. Without this, a fresh checkout (no timing cache) sorts files by
  * size and the notebook suite, a small file, would start near the end. The two browser tests are left out on
  * purpose: their timing checks (outputs in order, live displays) run after the long files have started, with
- * fewer kernels competing for the two cores.
+ * fewer kernels competing for the two cores. The kernel start test mostly waits for stand-in kernels that hang
+ * (≈ 35 s, little CPU): started early, its waits overlap the notebooks instead of ending the run alone.
  */
 const LONG = [
   "test/notebooks.test.ts",
   "test/release-course.test.ts",
   "packages/nbconvert-ts-runner/test/runner.test.ts",
+  "packages/nbconvert-ts-runner/test/kernel-start.test.ts",
   "test/figures.test.ts",
   "test/hub.test.ts",
   "test/exercises.test.ts",
