@@ -4,11 +4,11 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * Two projects (issue 20): `quick` is `npm test`, the suite a developer runs after each change (the library's
- * and the runner's tests and every notebook in quick mode); `integration` holds the suites that drive whole
- * systems for minutes each: the browser tests (every notebook in the classic Notebook, ≈ 11 min; 00_setup and
- * 02_mlp in JupyterLab, ≈ 4 min), the sandboxed grader and its hostile submissions, the release validation of
- * every notebook's exercises and the JupyterHub test. `npm run test:all` (CI, README) runs both at once.
+ * The projects (issue 20): `unit` and `quick` are `npm test`, the suite a developer runs after each change (the
+ * library's and the runner's tests and every notebook in quick mode); `integration` holds the suites that drive
+ * whole systems for minutes each: the browser tests (every notebook in the classic Notebook, ≈ 11 min; 00_setup
+ * and 02_mlp in JupyterLab, ≈ 4 min), the sandboxed grader and its hostile submissions, the release validation
+ * of every notebook's exercises and the JupyterHub test. `npm run test:all` (CI, README) runs them all.
  */
 const INTEGRATION = [
   "test/browser.test.ts",
@@ -20,8 +20,27 @@ const INTEGRATION = [
 ];
 
 /**
- * The files that run notebooks on kernels, longest first: they start first, each in its own worker, and the
- * unit tests fill the other worker meanwhile. Without this, a fresh checkout (no timing cache) sorts files by
+ * The quick files that need a process of their own (project `quick`, a fresh process per file): those that start
+ * kernels or Chromium (all the runner package's), the backend's choice in a fresh process, a mocked
+ * `@tensorflow/tfjs-node`. Every other quick file is a unit test of the course's own code (project `unit`): they
+ * run one after another in one worker thread that keeps its modules (no isolation), beside the kernels. A fresh
+ * process per file re-imports tfjs and the wasm backend: the 51 unit files took 79 s of CPU that way, 39 s now.
+ */
+const OWN_PROCESS = [
+  "packages/*/test/**/*.test.ts",
+  "test/notebooks.test.ts",
+  "test/figures.test.ts",
+  "test/check-kernel.test.ts",
+  "test/display-kernel.test.ts",
+  "test/source.test.ts",
+  "test/tf.test.ts",
+  "test/tf-node.test.ts",
+  "test/tf-node-broken.test.ts",
+];
+
+/**
+ * The files that run notebooks on kernels, longest first: they start first, each in its own worker, while the
+ * unit tests' thread runs beside them. Without this, a fresh checkout (no timing cache) sorts files by
  * size and the notebook suite, a small file, would start near the end. The two browser tests are left out on
  * purpose: their timing checks (outputs in order, live displays) run after the long files have started, with
  * fewer kernels competing for the two cores. The kernel start test mostly waits for stand-in kernels that hang
@@ -58,13 +77,16 @@ export default defineConfig({
   },
   test: {
     projects: [
-      { extends: true, test: { name: "quick", include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...INTEGRATION] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...INTEGRATION, ...OWN_PROCESS], pool: "threads" } },
+      { extends: true, test: { name: "quick", include: OWN_PROCESS, exclude: [...configDefaults.exclude, ...INTEGRATION] } },
       { extends: true, test: { name: "integration", include: INTEGRATION } },
     ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     maxWorkers: workers,
     minWorkers: 1,
+    // The unit tests' one thread, shared by their files (the forks of the other projects stay isolated).
+    poolOptions: { threads: { isolate: false, maxThreads: 1 } },
     sequence: { sequencer: LongFirst },
   },
 });
