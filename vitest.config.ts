@@ -24,7 +24,7 @@ const INTEGRATION = [
  * kernels or Chromium (all the runner package's), the backend's choice in a fresh process, a mocked
  * `@tensorflow/tfjs-node`. Every other quick file is a unit test of the course's own code (project `unit`): they
  * run one after another in one worker thread that keeps its modules (no isolation), beside the kernels. A fresh
- * process per file re-imports tfjs and the wasm backend: the 51 unit files took 79 s of CPU that way, 39 s now.
+ * process per file re-imports tfjs and the wasm backend: the 51 unit files took 65 s of CPU that way, 36 s now.
  */
 const OWN_PROCESS = [
   "packages/*/test/**/*.test.ts",
