@@ -41,10 +41,9 @@ const OWN_PROCESS = [
 /**
  * The files that run notebooks on kernels, longest first: they start first, each in its own worker, while the
  * unit tests' thread runs beside them. Without this, a fresh checkout (no timing cache) sorts files by
- * size and the notebook suite, a small file, would start near the end. The two browser tests are left out on
- * purpose: their timing checks (outputs in order, live displays) run after the long files have started, with
- * fewer kernels competing for the two cores. The kernel start test mostly waits for stand-in kernels that hang
- * (≈ 35 s, little CPU): started early, its waits overlap the notebooks instead of ending the run alone.
+ * size and the notebook suite, a small file, would start near the end. The kernel start test mostly waits for
+ * stand-in kernels that hang (≈ 35 s, little CPU): started early, its waits overlap the notebooks instead of
+ * ending the run alone.
  */
 const LONG = [
   "test/notebooks.test.ts",
@@ -56,10 +55,20 @@ const LONG = [
   "test/exercises.test.ts",
 ];
 
+/**
+ * The browser tests start after every other file of their pool: their timing checks (outputs in order, live
+ * displays changing while a cell runs) need a front end and a Jupyter server that are not starved of CPU. Beside
+ * the notebook suite's two kernels, trainings of 1.6–1.9 s in 04 were seen with no intermediate line. Last, they
+ * run beside each other only; the other files keep both workers busy until then.
+ */
+const LAST = ["test/browser.test.ts", "test/browser-lab.test.ts"];
+
 class LongFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const rank = (f: TestSpecification) => {
+      const last = LAST.findIndex((name) => f.moduleId.endsWith(name));
+      if (last >= 0) return LONG.length + 1 + last;
       const i = LONG.findIndex((name) => f.moduleId.endsWith(name));
       return i < 0 ? LONG.length : i;
     };
