@@ -2,11 +2,13 @@
  * Preloaded into every tslab kernel this package starts, and into the kernelspecs it writes
  * (`node -r nbconvert-ts-runner/dist/kernel-preload.js tslab kernel ...`). Its fixes:
  *
- * 1. Queued ZeroMQ sends. tslab fires `socket.send` without awaiting it, and zeromq 6 rejects a send
+ * 1. Queued ZeroMQ sends. tslab fires `socket.send` without awaiting it, and zeromq 6 refuses a send
  *    issued while the previous one is still being written ("Socket is busy writing"): a cell that
- *    printed a few thousand lines lost its reply and hung the kernel. Sends on a socket now wait
- *    for the one before; sends and receives also wait for a bind in progress (bind-wait.ts: tslab
- *    reads before its binds complete, and on a loaded machine the kernel then never answered).
+ *    printed a few thousand lines lost its reply and hung the kernel. A send that zeromq refuses so
+ *    now waits in a queue for the one before (and every later send of that socket behind it, until
+ *    the queue is empty); otherwise it goes out at once, even in the middle of a synchronous cell.
+ *    Sends and receives also wait for a bind in progress (bind-wait.ts: tslab reads before its binds
+ *    complete, and on a loaded machine the kernel then never answered).
  * 2. No iopub high-water mark: past it ZeroMQ silently drops output.
  * 3. A send that still fails (e.g. on a socket closed at shutdown) is logged to the kernel's stderr
  *    instead of becoming an unhandled rejection, once a socket: after a cell, tslab sends the kernel's
@@ -78,24 +80,55 @@ const failed = new WeakSet<object>();
 let pendingSends = 0;
 receiveWhenBound(prototype);
 
+/** Messages queued on a socket and not yet handed to ZeroMQ. */
+const waiting = new WeakMap<object, number>();
+
+/** Whether `err` is zeromq's synchronous refusal of a send: another send is being written, or a bind is in progress. */
+function busy(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "EBUSY";
+}
+
 if (send) {
+  /** Counts `sent` as pending until it settles, logs its failure (once a socket), and makes it the one the next queued send waits for. */
+  const track = (socket: object, sent: Promise<void>): void => {
+    pendingSends++;
+    // Handled here (callers that await still see the rejection); tslab does not await.
+    const settled = sent
+      .catch((err: unknown) => {
+        if (failed.has(socket)) return;
+        failed.add(socket);
+        log("a ZeroMQ send failed (later failures on this socket are not logged)", err);
+      })
+      .finally(() => {
+        pendingSends--;
+      });
+    queues.set(socket, settled);
+  };
   Object.defineProperty(prototype, "send", {
     configurable: true,
     value: function queuedSend(this: object, message: unknown): Promise<void> {
-      const previous = queues.get(this) ?? Promise.resolve();
-      const next = previous.then(() => whenBound(() => send.call(this, message)));
-      pendingSends++;
-      // Handled here (callers that await still see the rejection); tslab does not await.
-      const settled = next
-        .catch((err: unknown) => {
-          if (failed.has(this)) return;
-          failed.add(this);
-          log("a ZeroMQ send failed (later failures on this socket are not logged)", err);
-        })
-        .finally(() => {
-          pendingSends--;
-        });
-      queues.set(this, settled);
+      // With nothing queued on this socket, the message goes to ZeroMQ at once: it writes it synchronously
+      // when it can, so the live displays of a synchronous cell (a from-scratch training loop) reach the
+      // front end while the cell computes. A send refused for a write or bind in progress joins the queue,
+      // and so does every later one until the queue is empty: the order is kept.
+      if (!waiting.get(this)) {
+        let sent: Promise<void> | null;
+        try {
+          sent = send.call(this, message);
+        } catch (err) {
+          sent = busy(err) ? null : Promise.reject(err);
+        }
+        if (sent) {
+          track(this, sent);
+          return sent;
+        }
+      }
+      waiting.set(this, (waiting.get(this) ?? 0) + 1);
+      const next = (queues.get(this) ?? Promise.resolve()).then(() => {
+        waiting.set(this, waiting.get(this)! - 1);
+        return whenBound(() => send.call(this, message));
+      });
+      track(this, next);
       return next;
     },
   });

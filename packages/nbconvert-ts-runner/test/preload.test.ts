@@ -1,8 +1,9 @@
 /**
  * The kernel preload with requests queued as a front end queues them (Run All sends every
  * execute_request at once): a finished cell's output arrives before the next cell ends, and the
- * kernel says busy while a queued cell computes; and a kernel whose event loop is held (a timer, or
- * TensorFlow.js's wasm backend) still exits when asked to shut down.
+ * kernel says busy while a queued cell computes; a display updated in the middle of a synchronous cell
+ * arrives while it still computes; and a kernel whose event loop is held (a timer, or TensorFlow.js's wasm
+ * backend) still exits when asked to shut down.
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -33,6 +34,37 @@ describe("kernel preload with queued cells", () => {
       expect((await kernel.execute("setInterval(() => {}, 1 << 30); 0")).status).toBe("ok");
       const exit = await kernel.shutdown(10_000);
       expect(exit).toMatchObject({ code: 0, signal: null });
+    } finally {
+      await kernel.shutdown();
+    }
+  }, 120_000);
+});
+
+describe("kernel preload: sends during a synchronous cell", () => {
+  it("delivers a display shown and updated in the middle of a synchronous cell while the cell still computes (a from-scratch training's live progress)", async () => {
+    const kernel = await Kernel.start({ cwd: path.join(__dirname, "fixtures") });
+    try {
+      const arrived: Array<{ type: string; text: string; at: number }> = [];
+      const onIopub = (msg: JupyterMessage) => {
+        const data = (msg.content as { data?: Record<string, unknown> }).data;
+        if (data) arrived.push({ type: msg.header.msg_type, text: String(data["text/plain"]), at: Date.now() });
+      };
+      // Four updates of one display 0.5 s apart, then 1.5 s more of work, all without yielding to the event loop.
+      const code = [
+        `import * as tslab from "tslab";`,
+        `const shown = tslab.newDisplay();`,
+        `const spin = (ms: number) => { const t0 = Date.now(); while (Date.now() - t0 < ms) {} };`,
+        `for (let i = 1; i <= 4; i++) { shown.text(\`step \${i}\`); spin(500); }`,
+        `spin(1000);`,
+      ].join("\n");
+      const reply = await kernel.execute(code, { onIopub });
+      const ended = Date.now();
+      expect(reply.status).toBe("ok");
+      expect(arrived.map((a) => `${a.type} ${a.text}`)).toEqual(["display_data step 1", "update_display_data step 2", "update_display_data step 3", "update_display_data step 4"]);
+      // Each came about when it was sent: step 1 at least 2.5 s before the cell ended, step 4 at least 0.5 s (margins for a loaded machine).
+      expect(ended - arrived[0]!.at).toBeGreaterThan(2500);
+      expect(ended - arrived[3]!.at).toBeGreaterThan(500);
+      expect(arrived[3]!.at - arrived[0]!.at).toBeGreaterThan(1000);
     } finally {
       await kernel.shutdown();
     }
