@@ -6,8 +6,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 /**
  * The projects (issue 20): `unit` and `quick` are `npm test`, the suite a developer runs after each change (the
  * library's and the runner's tests and every notebook in quick mode); `integration` holds the suites that drive
- * whole systems for minutes each: the browser tests (every notebook in the classic Notebook, ≈ 11 min; 00_setup
- * and 02_mlp in JupyterLab, ≈ 4 min), the sandboxed grader and its hostile submissions, the release validation
+ * whole systems for minutes each: the browser tests (every notebook in the classic Notebook, ≈ 5 min; 00_setup
+ * and 02_mlp in JupyterLab, ≈ 2 min), the sandboxed grader and its hostile submissions, the release validation
  * of every notebook's exercises and the JupyterHub test. `npm run test:all` (CI, README) runs them all.
  */
 const INTEGRATION = [
@@ -59,7 +59,7 @@ const LONG = [
  * The browser tests start after every other file of their pool: their timing checks (outputs in order, live
  * displays changing while a cell runs) need a front end and a Jupyter server that are not starved of CPU, not
  * run beside the notebook suite's two kernels. Last, they run beside each other only. It costs `npm run
- * test:all` little: 814 s against 769 s with them among the other files (one fresh-clone CI run each).
+ * test:all` little: 771 and 814 s with them last, 769 s with them among the other files (fresh-clone CI runs).
  */
 const LAST = ["test/browser.test.ts", "test/browser-lab.test.ts"];
 
