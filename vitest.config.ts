@@ -87,7 +87,7 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...INTEGRATION, ...OWN_PROCESS], pool: "threads" } },
-      { extends: true, test: { name: "quick", include: OWN_PROCESS, exclude: [...configDefaults.exclude, ...INTEGRATION] } },
+      { extends: true, test: { name: "quick", include: OWN_PROCESS } },
       { extends: true, test: { name: "integration", include: INTEGRATION } },
     ],
     testTimeout: 120_000,

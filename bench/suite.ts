@@ -105,10 +105,11 @@ async function main(): Promise<void> {
   const startLoad = os.loadavg()[0]!;
   // `npm test` is two projects: the unit tests (`unit`) and the files that start kernels (`quick`).
   const projects = project === "quick" ? ["unit", "quick"] : [project];
+  const projectArgs = projects.flatMap((p) => ["--project", p]);
   let suite: { run: { wall: number; cpu: number }; report: VitestReport } | null = null;
   if (!values["kernels-only"]) {
-    process.stderr.write(`running vitest ${projects.map((p) => `--project ${p}`).join(" ")} (several minutes)…\n`);
-    const run = timed(process.execPath, [VITEST, "run", ...projects.flatMap((p) => ["--project", p]), "--reporter=json", `--outputFile=${jsonFile}`], root);
+    process.stderr.write(`running vitest ${projectArgs.join(" ")} (several minutes)…\n`);
+    const run = timed(process.execPath, [VITEST, "run", ...projectArgs, "--reporter=json", `--outputFile=${jsonFile}`], root);
     suite = { run, report: JSON.parse(await fs.readFile(jsonFile, "utf8")) as VitestReport };
   }
   process.stderr.write("measuring a kernel's start…\n");
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 
   const lines: string[] = [];
   const say = (s = "") => lines.push(s);
-  say(`# ${suite ? `npm test (vitest ${projects.map((p) => `--project ${p}`).join(" ")})` : "kernel costs"} on ${cores} cores, load average ${startLoad.toFixed(1)} at the start`);
+  say(`# ${suite ? `npm test (vitest ${projectArgs.join(" ")})` : "kernel costs"} on ${cores} cores, load average ${startLoad.toFixed(1)} at the start`);
   say();
   if (suite) {
     const { run, report } = suite;
