@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { KernelStartError } from "./kernel";
 import { NotebookError, readNotebook, writeFileAtomic, writeNotebook, type Notebook } from "./nbformat";
 import { KernelPool } from "./pool";
+import { longestFirst } from "./schedule";
 import {
   cellName,
   executeNotebook,
@@ -59,7 +60,8 @@ const OPTIONS_USAGE = `  -o, --output NAME        file name of the executed note
   --param NAME=VALUE       the same as -p NAME VALUE
   --allow-errors           run every cell even after failures (the notebook still fails)
   --junit FILE             also write a JUnit XML report (one test case per notebook)
-  -j, --jobs N             notebooks run at a time (default: the number of cores)
+  -j, --jobs N             notebooks run at a time (default: the number of cores); with more than one,
+                           the longest start first, by the timings in their previous executed copies
   --cwd DIR                the kernels' working directory (default: each notebook's folder)
   --memory MB              heap limit of each kernel (node --max-old-space-size)
   --no-pool                start each kernel when its notebook starts (no kernels started ahead)
@@ -346,7 +348,8 @@ export async function runCli(argv: string[], config: CliConfig = {}): Promise<nu
     ...(cli.maxOldSpaceMb ? { maxOldSpaceMb: cli.maxOldSpaceMb } : {}),
     ...(cli.startupTimeoutMs ? { kernelStartTimeoutMs: cli.startupTimeoutMs } : {}),
   });
-  const queue = [...files];
+  // Longest first when several run at a time (schedule.ts); one at a time, the order given.
+  const queue = jobs > 1 ? await longestFirst(files, (file) => outputPath(file, cli)) : [...files];
 
   const runOne = async (file: string): Promise<Outcome> => {
     const started = Date.now();
