@@ -16,7 +16,7 @@
  * package and every notebooks/*.ipynb; those with a `parameters` cell run in quick mode (QUICK = true
  * injected into copies under build/bench/, a folder that resolves `reti`).
  */
-import { promises as fs, readdirSync } from "node:fs";
+import { existsSync, promises as fs, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -63,6 +63,7 @@ async function main() {
   const before = values.before ? path.resolve(values.before) : undefined;
   const course = readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort().map((f) => `notebooks/${f}`);
   const inputs = positionals.length > 0 ? positionals : [...FIXTURES, ...course];
+  if (!existsSync(NBCONVERT)) throw new Error(`${NBCONVERT} is missing: the reference this bench measures against is Debian's nbconvert (apt-get install jupyter-nbconvert)`);
   const problem = await libBuildProblem(root);
   if (problem && inputs.some((f) => f.startsWith("notebooks/"))) throw new Error(problem);
 

@@ -10,6 +10,7 @@ export * from "./core/check";
 export * from "./core/random";
 export * from "./core/grid";
 export * from "./core/metrics";
+export * from "./core/stats";
 export * from "./core/graph";
 export * from "./scratch/activations";
 export * from "./scratch/perceptron";

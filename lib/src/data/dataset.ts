@@ -5,6 +5,7 @@
  * principles 003 — train/validation/test and learning curves.
  */
 import { Random, rng } from "../core/random";
+import { mean, std } from "../core/stats";
 
 /** Labels or targets: class indices (Int32Array, Uint8Array) or real targets (Float32Array). */
 export type Labels = Float32Array | Int32Array | Uint8Array;
@@ -271,9 +272,7 @@ export function crossValidate<Y extends Labels>(
   options: ShuffleOptions = {},
 ): CrossValidation {
   const scores = kFold(ds, k, options).map((f, j) => fitScore(f.train, f.validation, j));
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (scores.length - 1));
-  return { scores, mean, std };
+  return { scores, mean: mean(scores), std: std(scores, 1) };
 }
 
 /**

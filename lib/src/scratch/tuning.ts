@@ -7,6 +7,7 @@
  */
 import { argmax } from "../core/metrics";
 import { type Random, rng } from "../core/random";
+import { mean, std } from "../core/stats";
 import type { Dataset } from "../data/dataset";
 import { cholesky, leastSquares, matVec, RandomReluFeatures } from "./regularize";
 
@@ -126,9 +127,7 @@ export function randomFeatureClassifier(train: Dataset, classes: number, options
 /** Mean and sample standard deviation (n − 1) of repeated measurements, e.g. accuracies over seeds. Notebook 04. */
 export function meanStd(values: readonly number[]): { mean: number; std: number } {
   if (values.length === 0) throw new RangeError("meanStd: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length < 2 ? 0 : Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
-  return { mean, std };
+  return { mean: mean(values), std: values.length < 2 ? 0 : std(values, 1) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,9 +328,9 @@ export function suggestNext(space: Record<string, Range>, tried: readonly Config
   if (tried.length === 0 || tried.length !== values.length) throw new RangeError(`suggestNext: ${tried.length} configurations and ${values.length} values; give at least one, a value for each`);
   for (const [name, r] of Object.entries(space)) checkRange(name, r);
   const X = tried.map((c) => toUnit(space, c));
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) || 1;
-  const y = values.map((v) => (v - mean) / sd);
+  const centre = mean(values);
+  const sd = std(values) || 1;
+  const y = values.map((v) => (v - centre) / sd);
   let gp: GaussianProcess | null = null;
   let [lengthScale, noise] = [lengthScales[0]!, noises[0]!];
   for (const l of lengthScales) {
@@ -351,7 +350,7 @@ export function suggestNext(space: Record<string, Range>, tried: readonly Config
   }
   const predict = (c: Config) => {
     const p = gp!.predict(toUnit(space, c));
-    return { mean: mean + sd * p.mean, std: sd * p.std };
+    return { mean: centre + sd * p.mean, std: sd * p.std };
   };
   const acquisition = (c: Config) => {
     const p = gp!.predict(toUnit(space, c));

@@ -11,6 +11,7 @@
  * needs no import of the environments. Notebook 08 (lecture 004, deep Q-learning).
  */
 import { Random, nextSeed, rng } from "../core/random";
+import { mean as average } from "../core/stats";
 import { tf } from "./backend";
 
 /** What the agent needs of an environment with vector observations. Notebook 08 (lecture 004, deep Q-learning). */
@@ -531,7 +532,6 @@ export async function trainDqn(makeEnv: () => VectorEnv, options: TrainDqnOption
     let stop = false;
     if (progress.steps >= nextEval) {
       nextEval += evalEvery;
-      const average = (v: Float64Array) => v.reduce((sum, x) => sum + x, 0) / v.length;
       const mean = average(evaluateGreedy(agent, makeEnv, evalEpisodes, 1_000_000 + progress.steps));
       const evaluation: { steps: number; meanReturn: number; confirmed?: number } = { steps: progress.steps, meanReturn: mean };
       let score = mean;
