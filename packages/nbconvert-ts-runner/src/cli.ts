@@ -24,7 +24,7 @@ import {
   type RunOptions,
 } from "./runner";
 import { ServerKernel } from "./server";
-import { expandGlobs, formatDuration } from "./util";
+import { expandGlobs, formatDuration, isFolder } from "./util";
 
 const OPTIONS = {
   output: { type: "string", short: "o" },
@@ -189,6 +189,10 @@ async function parseCli(argv: string[], config: CliConfig): Promise<Cli | "help"
   const token = (values.token as string | undefined) ?? process.env["JUPYTER_TOKEN"];
   if (!server && (values.token !== undefined || values.kernel !== undefined)) throw new UsageError("--token and --kernel go with --server URL");
   const outputDir = (values["output-dir"] as string | undefined) ?? config.defaultOutputDir;
+  const cwd = values.cwd as string | undefined;
+  if (cwd !== undefined && !(await isFolder(cwd))) {
+    throw new UsageError(`--cwd ${cwd}: no such folder (the kernels' working folder must exist)`);
+  }
   return {
     patterns,
     jobs: Math.floor(positiveNumber(values.jobs as string | undefined, "--jobs") ?? availableParallelism()),
@@ -199,7 +203,7 @@ async function parseCli(argv: string[], config: CliConfig): Promise<Cli | "help"
     inplace: Boolean(values.inplace),
     ...(output !== undefined ? { output } : {}),
     ...(outputDir !== undefined ? { outputDir } : {}),
-    ...(values.cwd !== undefined ? { cwd: values.cwd as string } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
     ...(memory ? { maxOldSpaceMb: memory } : {}),
     ...(startup ? { startupTimeoutMs: startup * 1000 } : {}),
     ...(values.junit !== undefined ? { junit: values.junit as string } : {}),

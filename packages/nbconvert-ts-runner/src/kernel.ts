@@ -22,7 +22,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as Zmq from "zeromq";
-import { formatDuration, sleep } from "./util";
+import { formatDuration, isFolder, sleep } from "./util";
 
 /** A Jupyter message (protocol 5.3) as received or sent. */
 export interface JupyterMessage {
@@ -577,7 +577,7 @@ export class Kernel extends MessageKernel {
     liveKernels.add(child);
     this.rssTimer = setInterval(() => this.samplePeakRss(), RSS_POLL_MS);
     this.rssTimer.unref();
-    child.once("exit", (code, signal) => {
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
       liveKernels.delete(child);
       clearInterval(this.rssTimer);
       this.ended({
@@ -587,6 +587,13 @@ export class Kernel extends MessageKernel {
         outOfMemory: /heap out of memory|Reached heap limit/i.test(this.stderrTail),
       });
       void this.closeSockets();
+    };
+    child.once("exit", end);
+    // A process that could not be spawned emits "error" and no "exit": the kernel ends with the reason.
+    child.once("error", (err) => {
+      if (child.pid !== undefined) return;
+      this.stderrTail += `${err.message}\n`;
+      end(null, null);
     });
     const keep = (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
@@ -611,6 +618,10 @@ export class Kernel extends MessageKernel {
         const fix = file === KERNEL_PRELOAD ? "build nbconvert-ts-runner (npm run build in its folder; npm ci does it)" : "install tslab";
         throw new KernelStartError(`${file} not found: ${fix}`);
       }
+    }
+    const cwd = options.cwd ?? process.cwd();
+    if (!(await isFolder(cwd))) {
+      throw new KernelStartError(`the kernel's working folder ${cwd} is not a folder that exists: give an existing one (--cwd DIR), or none for the notebook's own`);
     }
     let zmq: typeof Zmq;
     try {

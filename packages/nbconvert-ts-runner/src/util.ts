@@ -1,5 +1,5 @@
 /**
- * Small helpers the runner and the tools built on it share: one duration format, one glob expander.
+ * Small helpers the runner and the tools built on it share: one duration format, one glob expander, one folder check.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -14,6 +14,11 @@ export function formatDuration(ms: number): string {
   if (s < 600) return `${Math.round(s)} s`;
   const whole = Math.round(s);
   return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+}
+
+/** Whether `dir` is a folder that exists (a kernel's working folder must be one). */
+export async function isFolder(dir: string): Promise<boolean> {
+  return fs.stat(dir).then((st) => st.isDirectory(), () => false);
 }
 
 /** Whether a pattern holds a glob character (`*`, `?` or `[`). */

@@ -116,6 +116,9 @@ describe("nbconvert-ts-runner (the command line)", { timeout: 900_000 }, () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--inplace writes over the inputs/);
       expect(cli([], dir).stderr).toMatch(/no notebook given/);
+      const noFolder = cli(["plain.ipynb", "--cwd", "no-such-folder"], dir);
+      expect(noFolder.status).toBe(2);
+      expect(noFolder.stderr).toMatch(/--cwd no-such-folder: no such folder/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -56,6 +56,15 @@ describe("a kernel that hangs while starting", () => {
   }, 60_000);
 });
 
+describe("a working folder that does not exist", () => {
+  it("fails the start with a KernelStartError naming it, before any process starts", async () => {
+    const missing = path.join(os.tmpdir(), `kernel-start-missing-${process.pid}`);
+    const start = Kernel.start({ tslabDir: fakeTslab, cwd: missing, env: FAKE_ENV });
+    await expect(start).rejects.toThrow(KernelStartError);
+    await expect(start).rejects.toThrow(`the kernel's working folder ${missing} is not a folder that exists`);
+  });
+});
+
 describe("listeningPorts", () => {
   it("finds a listening socket's port, and not a free one", async () => {
     const server = net.createServer();
