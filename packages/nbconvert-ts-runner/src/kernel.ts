@@ -590,7 +590,8 @@ export class Kernel extends MessageKernel {
     };
     child.once("exit", end);
     // A process that could not be spawned emits "error" and no "exit": the kernel ends with the reason.
-    child.once("error", (err) => {
+    // Listened to for the process's whole life: a later "error" (a failed kill) must not crash the runner.
+    child.on("error", (err) => {
       if (child.pid !== undefined) return;
       this.stderrTail += `${err.message}\n`;
       end(null, null);
